@@ -1,0 +1,1 @@
+"""The platform's way in: settings and the `gjj` command line."""

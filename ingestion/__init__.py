@@ -1,0 +1,1 @@
+"""Source systems (simulated core system and partner feeds) and their ingestion into bronze."""
