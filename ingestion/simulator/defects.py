@@ -82,10 +82,11 @@ PLANTS: list[Plant] = [
     Plant("GJ-11", "dp_unit_acct", "SELECT unit_no AS k FROM dp_unit_acct WHERE acct_st = 'N'",
           "UPDATE dp_unit_acct SET bal = bal + 5000 WHERE unit_no IN (SELECT k FROM _pick)", "一致性", share=0.003,
           note="单位账户余额≠个人余额合计"),
-    Plant("GJ-12", "dp_unit_txn", "SELECT txn_no AS k FROM dp_unit_txn WHERE txn_type = 'HJ' AND acct_dt >= '20200101'",
+    Plant("GJ-12", "dp_unit_txn",
+          "SELECT txn_no AS k FROM dp_unit_txn WHERE txn_type = 'HJ' AND acct_dt >= '20200101' AND substr(acct_dt, 7, 2) <= '16'",
           "UPDATE dp_unit_txn SET acct_dt = strftime(strptime(acct_dt, '%Y%m%d') + INTERVAL 12 DAY, '%Y%m%d') "
-          "WHERE txn_no IN (SELECT k FROM _pick) AND substr(acct_dt, 7, 2) <= '16'; "
-          "UPDATE dp_indi_txn t SET acct_dt = b.acct_dt FROM dp_unit_txn b WHERE t.batch_no = b.txn_no AND b.txn_no IN (SELECT k FROM _pick)",
+          "WHERE txn_no IN (SELECT k FROM _pick); "
+          "UPDATE tx_arr SET day = day + 12 WHERE batch IN (SELECT substr(k, 2)::BIGINT FROM _pick)",
           "及时性", share=0.0005, note="汇缴入账晚于发薪日5天以上 (rule id GJ-12 reused for the timeliness plant: posting delay)"),
     Plant("TQ-01", "dw_draw", f"SELECT draw_no AS k FROM dw_draw WHERE {PARTIAL} AND draw_amt > 2000",
           "UPDATE dw_draw SET bal_before = draw_amt - 500 WHERE draw_no IN (SELECT k FROM _pick)", note="提取额超过提取前余额"),
@@ -99,7 +100,7 @@ PLANTS: list[Plant] = [
           "UPDATE dw_draw SET draw_rsn = '0103', contract_no = NULL WHERE draw_no IN (SELECT k FROM _pick)", share=0.01,
           note="无贷款的还贷提取"),
     Plant("TQ-25", "dw_draw", "SELECT draw_no AS k FROM dw_draw WHERE draw_rsn = '0105'",
-          "UPDATE dp_indi_txn SET txn_type = 'XT' WHERE draw_no IN (SELECT k FROM _pick)", share=0.002,
+          "UPDATE tx_arr SET kind = 5 WHERE draw IN (SELECT substr(k, 2)::BIGINT - 1 FROM _pick)", share=0.002,
           note="部分提取原因记为销户提取"),
     Plant("DK-03", "ln_contract", "SELECT contract_no AS k FROM ln_contract",
           "UPDATE ln_contract SET loan_amt = 850000, house_price = 1250000, down_pay = 400000 WHERE contract_no IN (SELECT k FROM _pick)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -63,11 +63,10 @@ def generate(settings: Settings, url: str, scale: float, seed: int, bizdate: dat
     book = loanbook.service(p, loans, led, rng)
     clock.lap(f"loan book: {loans.n:,} loans")
     settings.sources_dir.mkdir(parents=True, exist_ok=True)
-    work = settings.sources_dir / "_simulator_work.duckdb"
-    work.unlink(missing_ok=True)
-    con = duckdb.connect(str(work))
+    con = duckdb.connect()  # in memory, spilling to disk under sources/_tmp when needed
     try:
         con.execute(f"SET temp_directory = '{settings.sources_dir / '_tmp'}'")
+        con.execute("SET preserve_insertion_order = false")
         tables.build(con, p, units, accounts, loans, led, book, rng)
         del led, book
         clock.lap("vendor tables")
@@ -78,7 +77,6 @@ def generate(settings: Settings, url: str, scale: float, seed: int, bizdate: dat
         clock.lap("written to the core database")
     finally:
         con.close()
-        work.unlink(missing_ok=True)
     settings.ground_truth_dir.mkdir(parents=True, exist_ok=True)
     for old in settings.ground_truth_dir.glob("*.csv"):
         old.unlink()
@@ -98,4 +96,4 @@ def _feeds(settings: Settings, url: str, start: date, end: date, seed: int, init
 def advance(settings: Settings, url: str, days: int) -> GenerationResult:
     from ingestion.simulator import advance as adv
 
-    return adv.advance(settings, url, days, timedelta)
+    return adv.advance(settings, url, days)

@@ -54,7 +54,7 @@ class Events:
 
 @dataclass
 class LedgerResult:
-    txns: dict[str, np.ndarray]  # acct, day, kind, amt (cents), int_amt, bal, pay_ym, unit, intent
+    txns: dict[str, np.ndarray]  # acct, day, kind, amt (cents), int_amt, bal, pay_ym, unit, draw (index into draws or -1)
     draws: dict[str, np.ndarray]  # intent index (or -1 for closings), acct, day, reason, amt, bal_before
     state_log: dict[str, np.ndarray]  # acct, day, old, new, reason
     final: dict[str, np.ndarray]  # per account: bal, prev, cur, status, base, unit, last_pay_ym, close_day
@@ -146,7 +146,8 @@ def run(p: Profile, units: Units, acc: Accounts, loans: Loans, intents: Intents,
     bal[migrated] = prev[migrated] = acc.opening_bal[migrated]
     mig = np.flatnonzero(migrated)
     txns.add(acct=mig, day=np.full(len(mig), months[0]), kind=np.full(len(mig), QC), amt=bal[mig], int_amt=np.zeros(len(mig), np.int64),
-             bal=bal[mig], pay_ym=np.zeros(len(mig), np.int64), unit=unit[mig], intent=np.full(len(mig), -1))
+             bal=bal[mig], pay_ym=np.zeros(len(mig), np.int64), unit=unit[mig], draw=np.full(len(mig), -1))
+    n_draws = 0
     pending_bj: tuple[np.ndarray, np.ndarray, int] | None = None
     intent_month = np.searchsorted(months, intents.day, side="right") - 1
 
@@ -155,10 +156,10 @@ def run(p: Profile, units: Units, acc: Accounts, loans: Loans, intents: Intents,
         last[idx] = d
 
     def post(idx: np.ndarray, d: np.ndarray, kind: int, amt: np.ndarray, pay_ym: int | np.ndarray = 0,
-             intent: np.ndarray | None = None, int_amt: np.ndarray | None = None) -> None:
+             draw: np.ndarray | None = None, int_amt: np.ndarray | None = None) -> None:
         txns.add(acct=idx, day=d, kind=np.full(len(idx), kind), amt=amt, bal=bal[idx].copy(),
                  int_amt=amt if int_amt is None else int_amt, pay_ym=np.broadcast_to(np.int64(0) + pay_ym, (len(idx),)).copy(),
-                 unit=unit[idx].copy(), intent=np.full(len(idx), -1) if intent is None else intent)
+                 unit=unit[idx].copy(), draw=np.full(len(idx), -1) if draw is None else draw)
 
     for mi in range(len(months) - 1):
         ms, me = months[mi], months[mi + 1]
@@ -220,8 +221,9 @@ def run(p: Profile, units: Units, acc: Accounts, loans: Loans, intents: Intents,
             from_prev = np.minimum(prev[a_idx], amt)
             prev[a_idx] -= from_prev
             cur[a_idx] -= amt - from_prev
-            post(a_idx, d, BT, amt, intent=now, int_amt=np.zeros(len(a_idx), np.int64))
+            post(a_idx, d, BT, amt, draw=n_draws + np.arange(len(a_idx)), int_amt=np.zeros(len(a_idx), np.int64))
             draws.add(intent=now, acct=a_idx, day=d, reason=intents.reason[now], amt=amt, bal_before=before)
+            n_draws += len(a_idx)
         # 3. life-cycle events of the month
         for when, new_status, reason in ((acc.seal_day, ST_SEALED, "FC"), (acc.unseal_day, ST_NORMAL, "QF"), (acc.freeze_day, ST_FROZEN, "DJ")):
             idx = np.flatnonzero((when >= ms) & (when < me) & (status >= 0))
@@ -243,7 +245,8 @@ def run(p: Profile, units: Units, acc: Accounts, loans: Loans, intents: Intents,
             bal[closing] = prev[closing] = cur[closing] = jishu[closing] = 0
             for mask, kind, st in ((transfer, ZC, ST_TRANSFERRED), (~transfer, XT, ST_CLOSED)):
                 idx = closing[mask]
-                post(idx, d[mask], kind, amt[mask], int_amt=np.zeros(mask.sum(), np.int64))
+                draw = n_draws + np.arange(mask.sum()) if kind == XT else None
+                post(idx, d[mask], kind, amt[mask], draw=draw, int_amt=np.zeros(mask.sum(), np.int64))
                 log.add(acct=idx, day=d[mask], old=status[idx].copy(), new=np.full(mask.sum(), st),
                         reason=np.full(mask.sum(), "ZC" if kind == ZC else "XH"))
                 status[idx] = st
@@ -251,6 +254,7 @@ def run(p: Profile, units: Units, acc: Accounts, loans: Loans, intents: Intents,
             x = ~transfer
             draws.add(intent=np.full(x.sum(), -1), acct=closing[x], day=d[x], reason=acc.close_kind[closing][x],
                       amt=before[x], bal_before=before[x])
+            n_draws += int(x.sum())
         # 4. annual interest on 30 June, credited to every open account
         if str(month).endswith("-06"):
             idx = np.flatnonzero((status == ST_NORMAL) | (status == ST_SEALED) | (status == ST_FROZEN))

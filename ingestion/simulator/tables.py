@@ -44,7 +44,7 @@ def _stamp(col: str) -> str:
 
 def register(con: duckdb.DuckDBPyConnection, name: str, cols: dict[str, np.ndarray]) -> None:
     con.register(f"_{name}_arrow", pa.table({k: pa.array(v) for k, v in cols.items()}))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}_arrow")
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_arrow")
     con.unregister(f"_{name}_arrow")
 
 
@@ -168,32 +168,54 @@ def _persons(con: duckdb.DuckDBPyConnection, p: Profile, acc: Accounts, led: Led
         {_d('day')} AS chg_dt, reason AS chg_rsn, {_stamp('day')} AS upd_tm FROM log_arr""")
 
 
+def _days(con: duckdb.DuckDBPyConnection, first: int, last: int) -> None:
+    """A calendar of vendor date strings, joined instead of formatting tens of millions of dates."""
+    con.execute(f"""CREATE OR REPLACE TABLE cal AS SELECT d::INTEGER AS day, {D.format(c='d')} AS dt, {D.format(c='d')} || '183000' AS stamp
+        FROM range({first}, {last + 1}) r(d)""")
+
+
 def _transactions(con: duckdb.DuckDBPyConnection, led: LedgerResult) -> None:
     t = led.txns
     order = np.lexsort((t["acct"], t["kind"], t["day"]))
-    register(con, "tx_arr", {
-        "seq": np.arange(1, len(order) + 1), "acct": t["acct"][order].astype(np.int32), "day": t["day"][order].astype(np.int32),
-        "kind": t["kind"][order].astype(np.int8), "amt": t["amt"][order], "int_amt": t["int_amt"][order], "bal": t["bal"][order],
-        "pay_ym": t["pay_ym"][order].astype(np.int32), "unit": t["unit"][order].astype(np.int32), "intent": t["intent"][order],
+    day_, kind, unit, pay_ym = t["day"][order], t["kind"][order], t["unit"][order], t["pay_ym"][order]
+    # unit remittance batches: one per unit, month paid, type and posting day
+    remit = (kind == 1) | (kind == 2)
+    key = ((day_.astype(np.int64) * 4 + kind) * 1_000_000 + unit) * 1_000_000 + pay_ym % 1_000_000
+    uniq, inverse = np.unique(key[remit], return_inverse=True)
+    batch = np.zeros(len(order), np.int64)
+    batch[remit] = inverse + 1
+    amt = t["amt"][order]
+    b_idx = np.flatnonzero(remit)
+    first_row = np.zeros(len(uniq), np.int64)
+    first_row[inverse[::-1]] = b_idx[::-1]
+    register(con, "batch_arr", {
+        "bseq": np.arange(1, len(uniq) + 1), "unit": unit[first_row], "pay_ym": pay_ym[first_row], "kind": kind[first_row],
+        "day": day_[first_row], "amt": np.bincount(inverse, weights=amt[remit]).round().astype(np.int64),
+        "head_cnt": np.bincount(inverse),
     })
+    register(con, "tx_arr", {
+        "seq": np.arange(1, len(order) + 1), "acct": t["acct"][order].astype(np.int32), "day": day_.astype(np.int32),
+        "kind": kind.astype(np.int8), "amt": amt, "int_amt": t["int_amt"][order], "bal": t["bal"][order],
+        "pay_ym": pay_ym.astype(np.int32), "unit": unit.astype(np.int32), "batch": batch, "draw": t["draw"][order],
+    })
+    del order, key, batch
+    _days(con, int(day_.min()), int(day_.max()) + 400)
     codes = ", ".join(f"({i}, '{c}')" for i, c in enumerate(TXN_TYPES))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE txn_kind AS SELECT * FROM (VALUES {codes}) t(kind, code)")
-    con.execute("""CREATE OR REPLACE TEMP TABLE batch_arr AS SELECT *, row_number() OVER (ORDER BY day, unit, kind, pay_ym) AS bseq
-        FROM (SELECT unit, pay_ym, kind, day, sum(amt) AS amt, count(*) AS head_cnt FROM tx_arr WHERE kind IN (1, 2)
-              GROUP BY unit, pay_ym, kind, day)""")
-    con.execute(f"""CREATE OR REPLACE TABLE dp_unit_txn AS SELECT 'P' || lpad(bseq::VARCHAR, 15, '0') AS txn_no, u.unit_no,
-        k.code AS txn_type, b.pay_ym::VARCHAR AS pay_ym, {_d('b.day')} AS acct_dt, b.amt / 100.0 AS amt, b.head_cnt::INTEGER AS head_cnt,
-        '0' AS rev_flag, {_stamp('b.day')} AS upd_tm
-        FROM batch_arr b JOIN u_arr u ON u.i = b.unit JOIN txn_kind k USING (kind)""")
-    con.execute(f"""CREATE OR REPLACE TABLE dp_indi_txn AS SELECT 'T' || lpad(t.seq::VARCHAR, 15, '0') AS txn_no,
+    con.execute(f"CREATE OR REPLACE TABLE txn_kind AS SELECT * FROM (VALUES {codes}) t(kind, code)")
+    con.execute("""CREATE OR REPLACE TABLE dp_unit_txn AS SELECT 'P' || lpad(bseq::VARCHAR, 15, '0') AS txn_no, u.unit_no,
+        k.code AS txn_type, b.pay_ym::VARCHAR AS pay_ym, c.dt AS acct_dt, b.amt / 100.0 AS amt, b.head_cnt::INTEGER AS head_cnt,
+        '0' AS rev_flag, c.stamp AS upd_tm
+        FROM batch_arr b JOIN u_arr u ON u.i = b.unit JOIN txn_kind k USING (kind) JOIN cal c ON c.day = b.day""")
+    # a view over the compact numeric ledger: plants update tx_arr, the vendor's strings are formed while copying
+    con.execute("""CREATE OR REPLACE VIEW dp_indi_txn AS SELECT 'T' || lpad(t.seq::VARCHAR, 15, '0') AS txn_no,
         '4112' || lpad(t.acct::VARCHAR, 8, '0') AS indi_acct, u.unit_no,
-        CASE WHEN b.bseq IS NOT NULL THEN 'P' || lpad(b.bseq::VARCHAR, 15, '0') END AS batch_no, k.code AS txn_type,
-        CASE WHEN t.kind IN (3, 5, 6) THEN 'D' ELSE 'C' END AS dc, {_d('t.day')} AS acct_dt, t.amt / 100.0 AS amt,
+        CASE WHEN t.batch > 0 THEN 'P' || lpad(t.batch::VARCHAR, 15, '0') END AS batch_no, k.code AS txn_type,
+        CASE WHEN t.kind IN (3, 5, 6) THEN 'D' ELSE 'C' END AS dc, c.dt AS acct_dt, t.amt / 100.0 AS amt,
         t.int_amt / 100.0 AS int_amt, t.bal / 100.0 AS bal, CASE WHEN t.pay_ym > 0 THEN t.pay_ym::VARCHAR END AS pay_ym,
-        NULL::VARCHAR AS draw_no, '0' AS rev_flag, NULL::VARCHAR AS orig_txn_no,
-        CASE t.kind WHEN 0 THEN '系统上线期初余额迁移' WHEN 4 THEN '年度结息' ELSE NULL END AS remark, {_stamp('t.day')} AS upd_tm
-        FROM tx_arr t JOIN u_arr u ON u.i = t.unit JOIN txn_kind k USING (kind)
-        LEFT JOIN batch_arr b ON t.kind IN (1, 2) AND b.unit = t.unit AND b.pay_ym = t.pay_ym AND b.kind = t.kind AND b.day = t.day
+        CASE WHEN t.draw >= 0 THEN 'W' || lpad((t.draw + 1)::VARCHAR, 13, '0') END AS draw_no, '0' AS rev_flag,
+        NULL::VARCHAR AS orig_txn_no,
+        CASE t.kind WHEN 0 THEN '系统上线期初余额迁移' WHEN 4 THEN '年度结息' ELSE NULL END AS remark, c.stamp AS upd_tm
+        FROM tx_arr t JOIN u_arr u ON u.i = t.unit JOIN txn_kind k USING (kind) JOIN cal c ON c.day = t.day
         ORDER BY t.seq""")
 
 
@@ -222,11 +244,6 @@ def _draws(con: duckdb.DuckDBPyConnection, led: LedgerResult, rng: np.random.Gen
         CASE WHEN d.reason = '0101' THEN coalesce(l.sign_dt, {_d('d.day - d.buy_gap')}) END AS buy_dt,
         CASE WHEN d.reason = '0103' THEN l.contract_no END AS contract_no, d.channel, '1' AS status, {_stamp('d.day')} AS upd_tm
         FROM d_arr d JOIN p_arr p ON p.i = d.acct LEFT JOIN loan_x l ON l.i = d.loan ORDER BY d.i""")
-    # the withdrawal's ledger row points back to its application
-    con.execute("""UPDATE dp_indi_txn t SET draw_no = w.draw_no FROM (
-        SELECT 'W' || lpad((d.i + 1)::VARCHAR, 13, '0') AS draw_no, 'T' || lpad(x.seq::VARCHAR, 15, '0') AS txn_no
-        FROM d_arr d JOIN tx_arr x ON x.acct = d.acct AND x.day = d.day AND x.kind IN (3, 5)
-            AND x.amt = d.amt) w WHERE t.txn_no = w.txn_no""")
 
 
 def _loans(con: duckdb.DuckDBPyConnection, loans: Loans, book: LoanBook, rng: np.random.Generator, biz: int) -> None:

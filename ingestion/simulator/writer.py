@@ -53,6 +53,7 @@ def recreate_schema(url: str) -> None:
 
 def copy_tables(con: duckdb.DuckDBPyConnection, url: str, tables: list[str] | None = None) -> dict[str, int]:
     """Insert the DuckDB tables named like the core tables into the core database; returns row counts."""
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     duckdb_attach(con, url, "core")
     counts = {}
     try:
@@ -60,7 +61,10 @@ def copy_tables(con: duckdb.DuckDBPyConnection, url: str, tables: list[str] | No
             if tables is not None and table.name not in tables:
                 continue
             cols = ", ".join(c.name for c in table.columns)
-            con.execute(f"INSERT INTO core.{table.name} ({cols}) SELECT {cols} FROM main.{table.name}")
+            # key order makes the target's primary-key B-tree an append, several times faster than random
+            # inserts; views are already defined in key order
+            order = "" if table.name in views else " ORDER BY " + ", ".join(c.name for c in table.primary_key.columns)
+            con.execute(f"INSERT INTO core.{table.name} ({cols}) SELECT {cols} FROM main.{table.name}{order}")
             counts[table.name] = con.execute(f"SELECT count(*) FROM main.{table.name}").fetchone()[0]  # type: ignore[index]
     finally:
         con.execute("DETACH core")

@@ -1,0 +1,103 @@
+"""The simulated core system: valid identifiers, reconciling ledgers, planted defects, determinism."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from gjj.settings import Settings
+from ingestion.simulator.identity import id_check_digit, uscc_check_char
+
+
+def _db(center: Settings) -> sqlite3.Connection:
+    return sqlite3.connect(center.sources_dir / "core.sqlite")
+
+
+def _truth(center: Settings, rule: str) -> set[str]:
+    frames = [pl.read_csv(p, infer_schema=False) for p in center.ground_truth_dir.glob("core-*.csv")]
+    truth = pl.concat(frames)
+    return set(truth.filter(pl.col("rule_id") == rule)["record_key"].to_list())
+
+
+def test_id_numbers_valid_except_planted(center: Settings) -> None:
+    rows = _db(center).execute("SELECT cust_no, cert_no FROM cm_person").fetchall()
+    certs = np.array([c for _, c in rows])
+    bad = {cust for (cust, cert), ok in zip(rows, np.char.equal(id_check_digit(np.char.ljust(certs, 17).astype("<U17")),
+                                                                  np.array([c[-1] for c in certs])), strict=True) if not ok}
+    assert bad == _truth(center, "JC-01")
+    assert len(bad) >= 3
+
+
+def test_unit_credit_codes_valid_except_planted(center: Settings) -> None:
+    rows = _db(center).execute("SELECT unit_no, uscc FROM cm_unit").fetchall()
+    bad = {u for u, code in rows if uscc_check_char(code[:17]) != code[17]}
+    assert bad == _truth(center, "JC-07")
+
+
+def test_personal_ledgers_reconcile(center: Settings) -> None:
+    db = _db(center)
+    mismatched = {r[0] for r in db.execute("""
+        SELECT a.indi_acct FROM dp_indi_acct a LEFT JOIN (
+            SELECT indi_acct, round(sum(CASE dc WHEN 'C' THEN amt ELSE -amt END), 2) AS net FROM dp_indi_txn GROUP BY indi_acct) t
+        USING (indi_acct) WHERE abs(coalesce(t.net, 0) - a.bal) > 0.005""")}
+    assert mismatched == _truth(center, "JC-13") | _truth(center, "JC-14")
+    identity = {r[0] for r in db.execute("SELECT indi_acct FROM dp_indi_acct WHERE abs(prev_bal + cur_bal - bal) > 0.005")}
+    assert identity == _truth(center, "JC-15")
+
+
+def test_running_balance_is_previous_plus_movement(center: Settings) -> None:
+    broken = _db(center).execute("""
+        SELECT count(*) FROM (SELECT bal, lag(bal) OVER w AS prev, CASE dc WHEN 'C' THEN amt ELSE -amt END AS mv,
+               row_number() OVER w AS rn FROM dp_indi_txn WINDOW w AS (PARTITION BY indi_acct ORDER BY txn_no))
+        WHERE rn > 1 AND abs(prev + mv - bal) > 0.005""").fetchone()[0]
+    assert broken == 0
+
+
+def test_unit_batches_equal_sum_of_persons_except_planted(center: Settings) -> None:
+    rows = _db(center).execute("""
+        SELECT b.txn_no FROM dp_unit_txn b JOIN (SELECT batch_no, sum(amt) AS amt, count(*) AS n FROM dp_indi_txn
+            WHERE batch_no IS NOT NULL GROUP BY batch_no) p ON p.batch_no = b.txn_no
+        WHERE abs(b.amt - p.amt) > 0.005 OR b.head_cnt <> p.n""").fetchall()
+    assert {r[0] for r in rows} == _truth(center, "GJ-10")
+
+
+def test_general_ledger_equals_sum_of_accounts(center: Settings) -> None:
+    db = _db(center)
+    ledger = db.execute("SELECT close_bal FROM fn_ledger WHERE subj_cd = '201' ORDER BY ym DESC LIMIT 1").fetchone()[0]
+    closed_with_balance, negative = _truth(center, "JC-13"), _truth(center, "JC-14")
+    original = sum(
+        0.0 if acct in closed_with_balance else -bal if acct in negative else bal
+        for acct, bal in db.execute("SELECT indi_acct, bal FROM dp_indi_acct")
+    )
+    assert ledger == pytest.approx(original, abs=0.05)
+
+
+def test_at_least_thirty_audit_rules_planted(center: Settings) -> None:
+    truth = pl.concat([pl.read_csv(p, infer_schema=False) for p in center.ground_truth_dir.glob("*.csv")])
+    audit = truth.filter(pl.col("kind") == "audit")["rule_id"].unique().to_list()
+    prefixes = {r.split("-")[0] for r in audit}
+    assert len(audit) >= 30 and {"JC", "GJ", "TQ", "DK", "ZJ"} <= prefixes
+
+
+def test_vendor_dates_and_codes(center: Settings) -> None:
+    db = _db(center)
+    assert db.execute("SELECT count(*) FROM dp_indi_txn WHERE length(acct_dt) <> 8 OR acct_dt > '20261031'").fetchone()[0] == 0
+    states = {r[0] for r in db.execute("SELECT DISTINCT acct_st FROM dp_indi_acct")}
+    assert states <= {"0", "1", "3", "4", "5"} and {"0", "1", "4"} <= states
+
+
+def test_deterministic_for_a_seed(tmp_path: Path) -> None:
+    from ingestion.simulator import generate as gen
+
+    digests = []
+    for run in ("a", "b"):
+        s = Settings(lakehouse_root=tmp_path / run)
+        gen.generate(s, s.core_url, 0.003, 5)
+        db = sqlite3.connect(s.sources_dir / "core.sqlite")
+        digests.append([db.execute(f"SELECT count(*), total(amt) FROM {t}").fetchone() for t in ("dp_indi_txn", "ln_txn", "fd_settle")]
+                       + db.execute("SELECT group_concat(cert_no) FROM (SELECT cert_no FROM cm_person ORDER BY cust_no)").fetchall())
+    assert digests[0] == digests[1]
