@@ -2,12 +2,14 @@
 
 For each file whose name matches its feed's contract (``ingestion/contracts/<feed>.yaml``):
 
-1. content hash (sha256); a hash already loaded (``bronze/_meta/loaded_files``) is not loaded again;
+1. content hash (sha256); content already loaded (``bronze/_meta/loaded_files``) is not loaded again
+   (header-only files of quiet days excepted: they are identical every day and hold no rows);
 2. encoding detection (BOM, strict UTF-8, strict GB18030/GBK, charset-normalizer as a tie-breaker);
    a declared/detected mismatch is a warning, decoding uses the detected encoding;
 3. read all values as strings (CSV, JSON Lines, xlsx); header checked against the contract:
-   missing column → file rejected; extra column → warning (values kept in ``_extra``) or rejection,
-   as the contract says (``on_extra_column``);
+   missing column → file rejected (JSON Lines: a required key absent from every line; optional keys
+   may be left out, as JSON does for nulls); extra column → warning (values kept in ``_extra``) or
+   rejection, as the contract says (``on_extra_column``);
 4. set-based checks in polars: NFKC normalisation (full-width digits), required, dates (impossible
    ones such as 2023-02-30 included), decimals, integers, allowed values, patterns, lengths, and
    duplicate keys within the file; failing rows go to quarantine with field and reason;
@@ -445,7 +447,7 @@ class Checked:
 
 def check_rows(raw: RawFeed, contract: FeedContract) -> Checked:
     """Normalise, type-check and de-duplicate a file's rows, set-based."""
-    df = raw.frame
+    df = raw.frame.rechunk()  # polars' format/concat_str need aligned chunks
     sources = [c.source for c in contract.columns]
     extras = [h for h in raw.header if h not in sources]
     raw_json = pl.struct(raw.header).struct.json_encode() if raw.header else pl.lit("{}")
@@ -548,8 +550,10 @@ def loaded_files(bronze_dir: Path) -> pa.Table:
 
 
 def _loaded_hashes(bronze_dir: Path) -> set[tuple[str, str]]:
-    known = loaded_files(bronze_dir).select(["feed", "sha256", "status"]).to_pylist()
-    return {(r["feed"], r["sha256"]) for r in known if r["status"] == "loaded"}
+    """Contents already loaded with data. Files without data rows (a department's header-only file
+    for a quiet day) are identical from day to day and can't load anything twice: not listed."""
+    known = loaded_files(bronze_dir).select(["feed", "sha256", "status", "rows_read"]).to_pylist()
+    return {(r["feed"], r["sha256"]) for r in known if r["status"] == "loaded" and r["rows_read"]}
 
 
 @dataclass
@@ -636,7 +640,7 @@ def load_feeds(settings: Settings, contracts: dict[str, FeedContract] | None = N
             waiting.append((file_date, path.name, path))
         for file_date, _, path in sorted(waiting):
             result = load_file(settings, contract, path, file_date, loaded_hashes)
-            if result.status == "loaded":
+            if result.status == "loaded" and result.rows_read:
                 loaded_hashes.add((feed, result.sha256))
             report.files.append(result)
     return report
@@ -741,7 +745,12 @@ def _read(data: bytes, contract: FeedContract, result: FeedFileResult) -> RawFee
     text = data.decode(detected.encoding)
     text = text.removeprefix("\ufeff")
     if spec.format == "jsonl":
-        return read_jsonl_text(text)
+        raw = read_jsonl_text(text)
+        # JSON leaves out null fields: an optional key absent from every line is a null column
+        absent = [c.source for c in contract.columns if not c.required and c.source not in raw.header]
+        raw.frame = raw.frame.with_columns(pl.lit(None, pl.String).alias(a) for a in absent)
+        raw.header += absent
+        return raw
     return read_csv_text(text, spec.delimiter)
 
 
