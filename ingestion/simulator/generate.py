@@ -66,7 +66,6 @@ def generate(settings: Settings, url: str, scale: float, seed: int, bizdate: dat
     con = duckdb.connect()  # in memory, spilling to disk under sources/_tmp when needed
     try:
         con.execute(f"SET temp_directory = '{settings.sources_dir / '_tmp'}'")
-        con.execute("SET preserve_insertion_order = false")
         tables.build(con, p, units, accounts, loans, led, book, rng)
         del led, book
         clock.lap("vendor tables")

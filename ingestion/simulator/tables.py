@@ -199,24 +199,31 @@ def _transactions(con: duckdb.DuckDBPyConnection, led: LedgerResult) -> None:
         "pay_ym": pay_ym.astype(np.int32), "unit": unit.astype(np.int32), "batch": batch, "draw": t["draw"][order],
     })
     del order, key, batch
-    _days(con, int(day_.min()), int(day_.max()) + 400)
+    _days(con, int(day_.min()), int(day_.max()) + 400)  # + room for planted late postings
     codes = ", ".join(f"({i}, '{c}')" for i, c in enumerate(TXN_TYPES))
     con.execute(f"CREATE OR REPLACE TABLE txn_kind AS SELECT * FROM (VALUES {codes}) t(kind, code)")
     con.execute("""CREATE OR REPLACE TABLE dp_unit_txn AS SELECT 'P' || lpad(bseq::VARCHAR, 15, '0') AS txn_no, u.unit_no,
         k.code AS txn_type, b.pay_ym::VARCHAR AS pay_ym, c.dt AS acct_dt, b.amt / 100.0 AS amt, b.head_cnt::INTEGER AS head_cnt,
         '0' AS rev_flag, c.stamp AS upd_tm
         FROM batch_arr b JOIN u_arr u ON u.i = b.unit JOIN txn_kind k USING (kind) JOIN cal c ON c.day = b.day""")
-    # a view over the compact numeric ledger: plants update tx_arr, the vendor's strings are formed while copying
-    con.execute("""CREATE OR REPLACE VIEW dp_indi_txn AS SELECT 'T' || lpad(t.seq::VARCHAR, 15, '0') AS txn_no,
-        '4112' || lpad(t.acct::VARCHAR, 8, '0') AS indi_acct, u.unit_no,
-        CASE WHEN t.batch > 0 THEN 'P' || lpad(t.batch::VARCHAR, 15, '0') END AS batch_no, k.code AS txn_type,
-        CASE WHEN t.kind IN (3, 5, 6) THEN 'D' ELSE 'C' END AS dc, c.dt AS acct_dt, t.amt / 100.0 AS amt,
+    # A view over the compact numeric ledger: plants update tx_arr, the vendor's strings are formed while
+    # copying. Lookups by list index (not joins) keep tx_arr's order, which is the key order, so the copy
+    # streams in key order without a sort.
+    first_day = int(day_.min())
+    con.execute("SET VARIABLE unit_nos = (SELECT list(unit_no ORDER BY i) FROM u_arr)")
+    con.execute("SET VARIABLE dates = (SELECT list(dt ORDER BY day) FROM cal)")
+    con.execute("SET VARIABLE txn_types = (SELECT list(code ORDER BY kind) FROM txn_kind)")
+    con.execute(f"""CREATE OR REPLACE VIEW dp_indi_txn AS SELECT 'T' || lpad(t.seq::VARCHAR, 15, '0') AS txn_no,
+        '4112' || lpad(t.acct::VARCHAR, 8, '0') AS indi_acct, getvariable('unit_nos')[t.unit + 1] AS unit_no,
+        CASE WHEN t.batch > 0 THEN 'P' || lpad(t.batch::VARCHAR, 15, '0') END AS batch_no,
+        getvariable('txn_types')[t.kind + 1] AS txn_type, CASE WHEN t.kind IN (3, 5, 6) THEN 'D' ELSE 'C' END AS dc,
+        getvariable('dates')[t.day - {first_day} + 1] AS acct_dt, t.amt / 100.0 AS amt,
         t.int_amt / 100.0 AS int_amt, t.bal / 100.0 AS bal, CASE WHEN t.pay_ym > 0 THEN t.pay_ym::VARCHAR END AS pay_ym,
         CASE WHEN t.draw >= 0 THEN 'W' || lpad((t.draw + 1)::VARCHAR, 13, '0') END AS draw_no, '0' AS rev_flag,
         NULL::VARCHAR AS orig_txn_no,
-        CASE t.kind WHEN 0 THEN '系统上线期初余额迁移' WHEN 4 THEN '年度结息' ELSE NULL END AS remark, c.stamp AS upd_tm
-        FROM tx_arr t JOIN u_arr u ON u.i = t.unit JOIN txn_kind k USING (kind) JOIN cal c ON c.day = t.day
-        ORDER BY t.seq""")
+        CASE t.kind WHEN 0 THEN '系统上线期初余额迁移' WHEN 4 THEN '年度结息' ELSE NULL END AS remark,
+        getvariable('dates')[t.day - {first_day} + 1] || '183000' AS upd_tm
+        FROM tx_arr t""")
 
 
 def _draws(con: duckdb.DuckDBPyConnection, led: LedgerResult, rng: np.random.Generator) -> None:
@@ -336,17 +343,19 @@ def _finance(con: duckdb.DuckDBPyConnection, p: Profile) -> None:
         UNION ALL SELECT t.txn_dt, c.bank_cd, 'HK', 'C', sum(t.amt), NULL, NULL, NULL, '个人住房贷款回收'
             FROM ln_txn t JOIN ln_account a USING (loan_acct) JOIN ln_contract c USING (contract_no)
             WHERE t.txn_type <> '01' GROUP BY t.txn_dt, c.bank_cd
-        UNION ALL SELECT t.acct_dt, u.bank_cd, 'ZY', 'D', t.amt, t.txn_no, NULL, NULL, '异地转移转出'
-            FROM dp_indi_txn t JOIN cm_unit u USING (unit_no) WHERE t.txn_type = 'ZC'""")
+        UNION ALL SELECT c.dt, u.bank_cd, 'ZY', 'D', t.amt / 100.0, 'T' || lpad(t.seq::VARCHAR, 15, '0'), NULL, NULL, '异地转移转出'
+            FROM tx_arr t JOIN u_arr u ON u.i = t.unit JOIN cal c ON c.day = t.day WHERE t.kind = 6""")
     con.execute("""CREATE OR REPLACE TABLE fd_settle AS SELECT 'S' || lpad(row_number() OVER (ORDER BY s.dt, s.bank_cd, s.biz_type, s.biz_no, s.amt, s.cp_acct)::VARCHAR, 17, '0') AS settle_no,
         b.bank_acct, s.dt AS settle_dt, s.biz_type, s.dc, s.amt, s.biz_no, s.cp_acct, s.cp_nm, s.memo, s.dt || '190000' AS upd_tm
         FROM settle_src s JOIN fd_bank_acct b USING (bank_cd)""")
     # vouchers: one per day and business type, double entry
     con.execute("""CREATE OR REPLACE TEMP TABLE voucher_src AS
-        SELECT acct_dt AS dt, 'QC' AS vt, '101' AS dr, '201' AS cr, sum(amt) AS amt, '期初余额迁移' AS memo FROM dp_indi_txn WHERE txn_type = 'QC' GROUP BY 1
-        UNION ALL SELECT acct_dt, 'HJ', '101', '201', sum(amt), '归集' FROM dp_indi_txn WHERE txn_type IN ('HJ', 'BJ') GROUP BY 1
-        UNION ALL SELECT acct_dt, 'JX', '501', '201', sum(amt), '结息' FROM dp_indi_txn WHERE txn_type = 'JX' GROUP BY 1
-        UNION ALL SELECT acct_dt, 'TQ', '201', '101', sum(amt), '提取' FROM dp_indi_txn WHERE txn_type IN ('BT', 'XT', 'ZC') GROUP BY 1
+        WITH deposits AS (SELECT day, CASE WHEN kind = 0 THEN 'QC' WHEN kind IN (1, 2) THEN 'HJ' WHEN kind = 4 THEN 'JX' ELSE 'TQ' END AS vt,
+                sum(amt) / 100.0 AS amt FROM tx_arr GROUP BY ALL)
+        SELECT c.dt, d.vt, CASE d.vt WHEN 'JX' THEN '501' WHEN 'TQ' THEN '201' ELSE '101' END AS dr,
+            CASE d.vt WHEN 'TQ' THEN '101' ELSE '201' END AS cr, d.amt,
+            CASE d.vt WHEN 'QC' THEN '期初余额迁移' WHEN 'HJ' THEN '归集' WHEN 'JX' THEN '结息' ELSE '提取' END AS memo
+        FROM deposits d JOIN cal c USING (day)
         UNION ALL SELECT txn_dt, 'FK', '102', '101', sum(amt), '贷款发放' FROM ln_txn WHERE txn_type = '01' GROUP BY 1
         UNION ALL SELECT txn_dt, 'HB', '101', '102', sum(prin_amt), '回收本金' FROM ln_txn WHERE txn_type <> '01' GROUP BY 1
         UNION ALL SELECT txn_dt, 'HX', '101', '401', sum(int_amt + pen_amt), '回收利息' FROM ln_txn WHERE txn_type <> '01' GROUP BY 1""")
@@ -365,8 +374,8 @@ def _finance(con: duckdb.DuckDBPyConnection, p: Profile) -> None:
             strftime(last_day(strptime(ym || '01', '%Y%m%d')), '%Y%m%d') || '235900' AS upd_tm FROM s ORDER BY subj_cd, ym""")
     # month-end bank statement balances: the migrated opening balance split by bank, plus net flows
     con.execute("""CREATE OR REPLACE TABLE fd_bank_bal AS WITH opening AS (
-            SELECT a.card_bank_cd AS bank_cd, sum(t.amt) AS amt FROM dp_indi_txn t JOIN dp_indi_acct a USING (indi_acct)
-            WHERE t.txn_type = 'QC' GROUP BY 1),
+            SELECT p.bank AS bank_cd, sum(t.amt) / 100.0 AS amt FROM tx_arr t JOIN p_arr p ON p.i = t.acct
+            WHERE t.kind = 0 GROUP BY 1),
         m AS (SELECT bank_acct, substr(settle_dt, 1, 6) AS ym, sum(CASE WHEN dc = 'C' THEN amt ELSE -amt END) AS net FROM fd_settle GROUP BY ALL),
         months AS (SELECT DISTINCT ym FROM m),
         grid AS (SELECT b.bank_acct, b.bank_cd, months.ym FROM fd_bank_acct b CROSS JOIN months)
