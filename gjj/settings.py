@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     scale: float = Field(default=0.05, gt=0, le=10, description="Simulator scale (1.0 = 三门峡 profile)")
     seed: int = Field(default=20261126, description="Simulator seed")
     extract_batch_rows: int = Field(default=500_000, gt=0, description="Rows per streamed extract batch")
+    snapshots_kept: int = Field(default=5, ge=1, description="Published snapshot versions kept for rollback")
+    api_host: str = Field(default="127.0.0.1", description="Serving API bind address")
+    api_port: int = Field(default=8000, description="Serving API port")
+    dagster_port: int = Field(default=3000, description="Dagster UI port")
 
     @property
     def root(self) -> Path:
@@ -52,6 +56,16 @@ class Settings(BaseSettings):
     @property
     def state_dir(self) -> Path:
         return self.root / "state"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The one read-write DuckDB warehouse: only the pipeline writes it."""
+        return self.root / "warehouse" / "warehouse.duckdb"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Published read-only snapshots: v<N>/ folders and the CURRENT pointer."""
+        return self.root / "snapshots"
 
 
 @lru_cache(maxsize=1)
