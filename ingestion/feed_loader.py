@@ -16,7 +16,8 @@ For each file whose name matches its feed's contract (``ingestion/contracts/<fee
 5. good rows go to the Delta table ``bronze/feeds/<feed>`` with lineage columns and ``_row_number``;
 6. reconciliation (rows read = bronze + quarantine) logged with ``bronze.write_log``; the file moves
    to ``processed/``. A file that cannot be read or breaks the contract moves to ``rejected/`` with
-   ``<file>.reason.json``.
+   ``<file>.reason.json`` (an empty CSV/xlsx has no header to check and is rejected; an empty JSON
+   Lines file is a day without records).
 
 Writes are idempotent per file content (Delta application transaction ``feed:<feed>:<sha256>``), so a
 run interrupted between the bronze write and the bookkeeping can simply be run again.
@@ -731,6 +732,10 @@ def load_file(
 
 def _read(data: bytes, contract: FeedContract, result: FeedFileResult) -> RawFeed:
     spec = contract.file
+    if spec.format == "jsonl" and not data.strip():
+        # JSON Lines has no header: an empty file is a day without records, not a broken file
+        header = [c.source for c in contract.columns]
+        return RawFeed(header, _frame(header, [[] for _ in header], []))
     if not data:
         raise FeedFileError("empty_file", "文件为空（0 字节） / file is empty (0 bytes)")
     if spec.format == "xlsx":

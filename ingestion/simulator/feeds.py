@@ -245,10 +245,6 @@ def _days(n: pl.Expr | pl.Series | int) -> pl.Expr:
     return pl.duration(days=pl.lit(n) if isinstance(n, pl.Series) else n)
 
 
-def _ymd(col: str) -> pl.Expr:
-    return pl.col(col).dt.strftime("%Y%m%d")
-
-
 # ============================================================================ core system
 
 
@@ -1238,9 +1234,9 @@ def _scjg(ctx: _Ctx, core: _Core) -> pl.DataFrame:
     )  # fmt: skip
     # GJ-19: cancelled or revoked at 市场监管 while the unit still pays for active staff
     pool = u.filter(
-        (pl.col("acct_st") == "N") & (pl.col("active_staff") > 0) & ctx.window("open_d")
-        if ctx.initial
-        else (pl.col("acct_st") == "N") & (pl.col("active_staff") > 0)
+        (pl.col("acct_st") == "N")
+        & (pl.col("active_staff") > 0)
+        & (pl.col("open_d").fill_null(ctx.end) <= ctx.end)
     )
     gj19 = pool.filter(pl.Series(ctx.pick(pool["unit_no"], "GJ-19", population=True)))
     gk = gj19["unit_no"]

@@ -507,6 +507,9 @@ def test_advance_run_writes_daily_files_and_one_late_file(generated, loaded) -> 
     }
     assert [x.file for x in fresh[feed].late_files] == [second.late_file.name]
     assert fresh[feed].late_files[0].file_date == file_date
+    for f in fresh.values():  # every day of the window delivered (quiet days as empty files)
+        assert all(d > ADVANCE_END for d in f.missing_dates), f.feed
+        assert f.feed == feed or not f.late_files
     # new core activity in the window shows up: purchases, loans, new depositors
     bdc = pl.read_delta(str(s.bronze_dir / "feeds" / "bdc"))
     window = bdc.filter(pl.col("_source_object").is_in([f"bdc_{d}.csv" for d in days]))

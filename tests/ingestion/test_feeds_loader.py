@@ -113,7 +113,8 @@ def bad_folder(tmp_path: Path) -> tuple[Settings, dict[str, object]]:
         "DJ20230228000009,411202",  # a row with too few fields (file still ends with a newline)
     ]
     _write(s, "bdc", "bdc_20261101.csv", (BDC_HEADER + nl + nl.join(rows) + nl).encode("gb18030"))
-    # ga: empty file
+    # scjg: empty file (no header to check) → rejected; an empty JSON Lines file is a quiet day
+    _write(s, "scjg", "scjg_20261103.csv", b"")
     _write(s, "ga", "ga_20261101.jsonl", b"")
     # ga: a good line, a broken line, a line missing the name
     good = {
@@ -156,7 +157,7 @@ def test_rejected_files_have_machine_readable_reasons(bad_folder) -> None:  # ty
     expected = {
         ("mz", "mz_20261102.csv"): "truncated",
         ("scjg", "scjg_20261101.csv"): "missing_column",
-        ("ga", "ga_20261101.jsonl"): "empty_file",
+        ("scjg", "scjg_20261103.csv"): "empty_file",
         ("sb", "sb_20260930.xlsx"): "wrong_sheet",
     }
     for (feed, name), code in expected.items():
@@ -168,6 +169,8 @@ def test_rejected_files_have_machine_readable_reasons(bad_folder) -> None:  # ty
     assert _reason(s, "scjg", "scjg_20261101.csv")["details"]["missing"] == ["登记状态"]  # type: ignore[index]
     assert "缴费基数" in str(_reason(s, "sb", "sb_20260930.xlsx")["message"])
     assert not list((s.landing_dir / "mz").glob("*.csv"))  # nothing left waiting
+    quiet = files["ga_20261101.jsonl"]
+    assert quiet.status == "loaded" and quiet.rows_read == 0
 
 
 def test_encoding_mismatch_is_a_warning_and_decodes(bad_folder) -> None:  # type: ignore[no-untyped-def]
