@@ -6,7 +6,10 @@ VENV := .venv
 GJJ := $(VENV)/bin/gjj
 SCALE ?= 0.05
 
-.PHONY: run test lint bench-ingest clean
+.PHONY: run up test lint bench bench-ingest docs clean
+LAKEHOUSE := $(abspath $(or $(GJJ_LAKEHOUSE_ROOT),lakehouse))
+export GJJ_LAKEHOUSE_ROOT := $(LAKEHOUSE)
+export DAGSTER_HOME := $(LAKEHOUSE)/dagster
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -18,7 +21,16 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 run: $(VENV)/.synced
 	$(GJJ) generate --scale $(SCALE)
-	$(GJJ) ingest
+	$(GJJ) pipeline run
+
+# Dagster UI and the serving API on localhost (Ctrl-C stops both)
+up: $(VENV)/.synced
+	$(GJJ) pipeline prepare
+	@echo "Dagster UI: http://127.0.0.1:3000    API docs: http://127.0.0.1:8000/docs"
+	trap 'kill 0' INT TERM; \
+	$(VENV)/bin/uvicorn serving.app:app --host 127.0.0.1 --port 8000 & \
+	$(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000; \
+	wait
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .

@@ -9,6 +9,8 @@ from gjj.settings import get_settings
 app = typer.Typer(help="住房公积金数据平台 / housing provident fund data platform", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (results under bench/results/)", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+pipeline_app = typer.Typer(help="The Dagster asset graph: prepare and run", no_args_is_help=True)
+app.add_typer(pipeline_app, name="pipeline")
 
 
 @app.command()
@@ -53,6 +55,27 @@ def ingest(
         raise typer.Exit(code=1)
 
 
+@pipeline_app.command("prepare")
+def pipeline_prepare() -> None:
+    """Parse the dbt project (the manifest the Dagster code location loads)."""
+    from orchestration.pipeline import prepare
+
+    typer.echo(f"dbt manifest: {prepare(get_settings())}")
+
+
+@pipeline_app.command("run")
+def pipeline_run() -> None:
+    """Materialize the whole asset graph (extract → bronze → dbt build + checks → publish) and summarize."""
+    from orchestration.pipeline import prepare, run_all
+
+    settings = get_settings()
+    prepare(settings)
+    result = run_all(settings)
+    typer.echo(result.summary(settings))
+    if not result.success:
+        raise typer.Exit(code=1)
+
+
 @bench_app.command("ingest")
 def bench_ingest(scale: float = typer.Option(1.0, help="Scale to benchmark")) -> None:
     """Generate scale S if absent, time generation and ingestion, write bench/results/ingest.json."""
@@ -60,6 +83,47 @@ def bench_ingest(scale: float = typer.Option(1.0, help="Scale to benchmark")) ->
 
     typer.echo(bench.run(get_settings(), scale))
 
+
+
+@app.command()
+def publish(
+    rollback: bool = typer.Option(False, "--rollback", help="Switch CURRENT back to the previous (or --to) version"),
+    to: int = typer.Option(None, "--to", help="Version to roll back to (with --rollback)"),
+    list_: bool = typer.Option(False, "--list", help="List the kept snapshot versions"),
+) -> None:
+    """Publish the warehouse marts as a new immutable snapshot (or roll back, or list versions)."""
+    from publish import PublishError, list_versions, publish_snapshot
+    from publish import rollback as roll_back
+
+    settings = get_settings()
+    try:
+        if list_:
+            for info in list_versions(settings):
+                typer.echo(info.summary())
+        elif rollback:
+            typer.echo(f"CURRENT → {roll_back(settings, to).summary()}")
+        else:
+            typer.echo(f"published {publish_snapshot(settings).summary()}")
+    except PublishError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from exc
+
+
+@app.command()
+def serve(workers: int = typer.Option(2, help="uvicorn worker processes")) -> None:
+    """Run the serving API (uvicorn) on settings.api_host:api_port over the current snapshot."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("serving.app:app", host=settings.api_host, port=settings.api_port, workers=workers)
+
+
+@bench_app.command("api")
+def bench_api(scale: float = typer.Option(1.0, help="Scale to benchmark (synthetic data if no warehouse)")) -> None:
+    """Load-test the serving API with hey (lookups at 1,000 req/s, max throughput vs a bare endpoint)."""
+    from bench import api as bench
+
+    typer.echo(bench.run(get_settings(), scale))
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,16 @@
+"""The code location: loads each concern's definitions and applies platform-wide settings once."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs import automation, ingestion, publish, warehouse
+from orchestration.resources import PlatformSettings
+
+defs = dg.Definitions(
+    assets=[ingestion.core_tables, ingestion.partner_feeds, warehouse.warehouse_models, publish.published_snapshot],
+    jobs=[automation.everything, automation.feed_arrival],
+    schedules=[automation.daily_schedule],
+    sensors=[automation.landing_sensor],
+    resources={"platform": PlatformSettings(), "dbt": warehouse.dbt_resource()},
+)

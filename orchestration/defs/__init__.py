@@ -1,0 +1,1 @@
+"""Definitions per concern, each wiring functions that live in their own folder."""
