@@ -1,0 +1,77 @@
+"""The SQLite serving store of a snapshot: indexed copies of the marts the API looks up by key.
+
+Why SQLite next to DuckDB: see docs/decisions/0004-serving-store-for-point-lookups.md.
+Amounts (DECIMAL) are stored as TEXT in DuckDB's canonical form with the column's full scale
+('1234.50', '-0.10', '0.1200'); ``Decimal(text)`` gives back exactly the mart's value. Dates are
+ISO TEXT ('2026-10-31'), timestamps ISO TEXT; integers stay INTEGER.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import duckdb_extensions
+
+from publish.contract import SERVING_TABLES
+
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "BOOLEAN"}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'marts' AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+    return [(str(name), str(dtype)) for name, dtype in rows]
+
+
+def _sqlite_type(duck_type: str) -> str:
+    if duck_type in _INTEGER_TYPES:
+        return "INTEGER"
+    if duck_type in {"DOUBLE", "FLOAT", "REAL"}:
+        return "REAL"
+    return "TEXT"
+
+
+def write_serving_store(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, int]:
+    """Copy SERVING_TABLES from schema ``marts`` of ``con`` into a new SQLite file; rows per table.
+
+    DDL (keys, WITHOUT ROWID) through sqlite3 for exact control; the rows set-based through
+    DuckDB's sqlite extension (INSERT … SELECT ordered by the key, so lookups touch few pages);
+    indexes after the load.
+    """
+    cols = {t: _columns(con, t) for t in SERVING_TABLES}
+    lite = sqlite3.connect(path)
+    try:
+        lite.execute("PRAGMA page_size = 8192")
+        for table, key in SERVING_TABLES.items():
+            body = ", ".join(f'"{c}" {_sqlite_type(t)}' for c, t in cols[table])
+            if table == "member_transaction":
+                lite.execute(f"CREATE TABLE {table} ({body})")
+            else:
+                lite.execute(f"CREATE TABLE {table} ({body}, PRIMARY KEY ({', '.join(key)})) WITHOUT ROWID")
+        lite.commit()
+    finally:
+        lite.close()
+
+    duckdb_extensions.import_extension("sqlite", con=con)
+    con.execute("ATTACH '" + str(path).replace("'", "''") + "' AS serving (TYPE sqlite)")
+    try:
+        for table, key in SERVING_TABLES.items():
+            select = ", ".join(
+                f'"{c}"' if _sqlite_type(t) != "TEXT" or t == "VARCHAR" else f'CAST("{c}" AS VARCHAR)'
+                for c, t in cols[table])
+            con.execute(f"INSERT INTO serving.{table} SELECT {select} FROM marts.{table} ORDER BY {', '.join(key)}")
+    finally:
+        con.execute("DETACH serving")
+
+    lite = sqlite3.connect(path)
+    try:
+        lite.execute("PRAGMA cache_size = -262144")
+        lite.execute("CREATE INDEX ix_member_transaction_grzh_jzrq_ywlsh ON member_transaction (grzh, jzrq, ywlsh)")
+        lite.execute("ANALYZE")
+        lite.commit()
+        return {t: int(lite.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in SERVING_TABLES}
+    finally:
+        lite.close()

@@ -1,0 +1,1 @@
+"""The serving API over the published snapshot (FastAPI)."""

@@ -1,0 +1,1 @@
+"""Configuration, dependencies, snapshot access and error handling of the serving API."""

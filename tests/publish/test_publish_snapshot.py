@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import json
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from gjj.settings import Settings
+from publish import PublishError, list_versions, publish_snapshot, read_current, rollback
+from publish import snapshot as snapshot_mod
+from publish.synthetic import build_synthetic_warehouse
+
+
+def _current(s: Settings) -> int | None:
+    return read_current(s.snapshots_dir)
+
+
+def test_publish_creates_v1_with_manifest_and_current(settings: Settings) -> None:
+    info = publish_snapshot(settings)
+    v1 = settings.snapshots_dir / "v1"
+    assert info.version == 1 and info.current and info.path == v1
+    assert (settings.snapshots_dir / "CURRENT").read_text().strip() == "v1"
+    assert {p.name for p in v1.iterdir()} == {"marts.duckdb", "parquet", "serving.sqlite", "manifest.json"}
+    manifest = json.loads((v1 / "manifest.json").read_text())
+    assert manifest["version"] == 1 and manifest["source_warehouse"]["path"] == str(settings.warehouse_path)
+    assert manifest["tables"]["member_transaction"]["rows"] == 50 * 12
+    assert manifest["tables"]["member_account"]["rows"] == 50
+    assert set(manifest["files"]) >= {"marts.duckdb", "serving.sqlite", "parquet/member_account.parquet",
+                                      "parquet/indicator_monthly.parquet"}
+    assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
+    assert not list(settings.snapshots_dir.glob(".staging-*"))
+
+
+def test_snapshot_copies_are_exact(settings: Settings) -> None:
+    publish_snapshot(settings)
+    v1 = settings.snapshots_dir / "v1"
+    wh = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    expected = wh.execute("SELECT grzh, grzhye, dwjcbl FROM marts.member_account ORDER BY grzh").fetchall()
+    wh.close()
+    snap = duckdb.connect(str(v1 / "marts.duckdb"), read_only=True)
+    assert snap.execute("SELECT grzh, grzhye, dwjcbl FROM marts.marts.member_account ORDER BY grzh").fetchall() == expected
+    assert snap.execute(f"SELECT grzh, grzhye, dwjcbl FROM read_parquet('{v1 / 'parquet' / 'member_account.parquet'}') "
+                        "ORDER BY grzh").fetchall() == expected
+    snap.close()
+    lite = sqlite3.connect(v1 / "serving.sqlite")
+    got = [(g, Decimal(b), Decimal(r)) for g, b, r in
+           lite.execute("SELECT grzh, grzhye, dwjcbl FROM member_account ORDER BY grzh")]
+    assert got == expected  # amounts round-trip exactly, scale included
+    assert [str(r) for _, _, r in got][:1] == ["0.1200"]
+    plan = " ".join(str(r) for r in lite.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM member_transaction WHERE grzh = ? ORDER BY jzrq DESC, ywlsh DESC", ("x",)))
+    assert "ix_member_transaction_grzh_jzrq_ywlsh" in plan
+
+
+def test_second_publish_then_rollback(settings: Settings) -> None:
+    publish_snapshot(settings)
+    assert publish_snapshot(settings).version == 2
+    assert _current(settings) == 2
+    assert rollback(settings).version == 1
+    assert _current(settings) == 1
+    assert rollback(settings, to_version=2).version == 2
+    with pytest.raises(PublishError):
+        rollback(settings, to_version=7)
+    rollback(settings, to_version=1)
+    with pytest.raises(PublishError):
+        rollback(settings)  # nothing older than v1
+
+
+def test_keeps_last_n_versions_never_the_current(settings: Settings) -> None:
+    for _ in range(4):
+        publish_snapshot(settings)
+    assert [i.version for i in list_versions(settings)] == [2, 3, 4]  # snapshots_kept=3
+    rollback(settings, to_version=2)
+    publish_snapshot(settings)  # v5: newest three are 3, 4, 5 — v2 no longer current, pruned
+    assert [i.version for i in list_versions(settings)] == [3, 4, 5]
+    one = settings.model_copy(update={"snapshots_kept": 1})
+    rollback(one, to_version=3)
+    snapshot_mod._prune(one.snapshots_dir, 1, 3)  # keep 1 — but never the current
+    assert [i.version for i in list_versions(one)] == [3, 5]
+
+
+@pytest.mark.parametrize("step", ["duckdb", "parquet", "serving", "manifest", "rename"])
+def test_failure_midway_publishes_nothing(settings: Settings, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    publish_snapshot(settings)
+    current_bytes = (settings.snapshots_dir / "CURRENT").read_bytes()
+
+    def boom(name: str) -> None:
+        if name == step:
+            raise RuntimeError(f"injected failure at {name}")
+
+    monkeypatch.setattr(snapshot_mod, "_step", boom)
+    with pytest.raises(RuntimeError, match="injected"):
+        publish_snapshot(settings)
+    assert (settings.snapshots_dir / "CURRENT").read_bytes() == current_bytes
+    assert sorted(p.name for p in settings.snapshots_dir.iterdir() if not p.name.startswith(".")) == ["CURRENT", "v1"]
+    assert not list(settings.snapshots_dir.glob(".staging-*"))
+    monkeypatch.undo()
+    assert publish_snapshot(settings).version == 2
+
+
+def test_missing_contract_table_publishes_nothing(settings: Settings) -> None:
+    publish_snapshot(settings)
+    con = duckdb.connect(str(settings.warehouse_path))
+    con.execute("DROP TABLE marts.unit_summary")
+    con.close()
+    with pytest.raises(PublishError, match="unit_summary"):
+        publish_snapshot(settings)
+    assert _current(settings) == 1
+    assert [i.version for i in list_versions(settings)] == [1]
+
+
+def test_no_warehouse_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(PublishError, match="no warehouse"):
+        publish_snapshot(Settings(lakehouse_root=tmp_path))
+    assert read_current(tmp_path / "snapshots") is None
+
+
+def test_reader_on_v1_keeps_working_while_v2_is_published_and_v1_pruned(settings: Settings) -> None:
+    publish_snapshot(settings)
+    v1 = settings.snapshots_dir / "v1"
+    duck = duckdb.connect(str(v1 / "marts.duckdb"), read_only=True)
+    lite = sqlite3.connect((v1 / "serving.sqlite").as_uri() + "?mode=ro", uri=True)
+    before = duck.execute("SELECT count(*) FROM marts.marts.member_transaction").fetchone()
+    # a new build with more rows, published twice with keep=1: v1 is deleted under the open readers
+    build_synthetic_warehouse(settings.warehouse_path, accounts=60, txns_per_account=12, units=5, months=6)
+    one = settings.model_copy(update={"snapshots_kept": 1})
+    publish_snapshot(one)
+    assert publish_snapshot(one).version == 3 and not v1.exists()
+    assert duck.execute("SELECT count(*) FROM marts.marts.member_transaction").fetchone() == before == (600,)
+    assert lite.execute("SELECT count(*) FROM member_transaction").fetchone() == (600,)
+    duck.close()
+    lite.close()
