@@ -413,13 +413,6 @@ def _local_area(id_no: pl.Expr) -> pl.Expr:
 
 # ============================================================================ bdc 不动产登记
 
-BDC_COLUMNS = {
-    "business_no": "业务号", "unit_no": "不动产单元号", "title_no": "不动产权证号", "location": "坐落",
-    "holder_name": "权利人", "holder_id_no": "权利人证件号码", "co_ownership": "共有情况", "reg_type": "登记类型",
-    "reg_date": "登记日期", "floor_area": "建筑面积", "price": "成交价格", "mortgagee": "抵押权人",
-    "proof_no": "不动产登记证明号", "secured_amount": "被担保主债权数额",
-}  # fmt: skip
-
 
 def _synth_unit_no(ctx: _Ctx, keys: pl.Series, area: pl.Series) -> pl.Series:
     a = ctx.ui(keys, "unit|a", 1, 999).cast(pl.String).str.zfill(3)
@@ -464,7 +457,7 @@ def _bdc(ctx: _Ctx, core: _Core) -> pl.DataFrame:
     buys = _bdc_purchases(ctx, core, p, loans)
     ln = buys.loans
     buys_df = _plant_tq09_tq11(ctx, buys.frame, loans["borrower_id"].implode(), spouses)
-    own, owners = _plant_tq15(ctx, core, p, buys_df, spouses)
+    own = _plant_tq15(ctx, core, p, buys_df, spouses)
     # ---- mortgage, release and first (developer) registrations of the loans
     common: dict[str, Any] = {
         "co_ownership": pl.lit("单独所有"),
@@ -657,7 +650,7 @@ def _plant_tq09_tq11(ctx: _Ctx, buys: pl.DataFrame, borrowers: pl.Series, spouse
 
 def _plant_tq15(
     ctx: _Ctx, core: _Core, p: pl.DataFrame, buys: pl.DataFrame, spouses: pl.Series
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+) -> pl.DataFrame:
     """TQ-15: rent withdrawers who own a flat. Planted: a registration before the first rent
     withdrawal; the truth also lists natural cases (a core purchase registered before the rent)."""
     rent = core.draws.filter(pl.col("draw_rsn") == "0105").join(p, on="cust_no")
@@ -701,7 +694,7 @@ def _plant_tq15(
         .otherwise(_fmt("natural: core purchase/loan registered {} before the rent withdrawal", "own_from"))
     ).to_series()
     ctx.add_truth("TQ-15", "core", "dw_draw", hits["draw_no"], notes)
-    return own, owned
+    return own
 
 
 def _plant_dk14_dk15(ctx: _Ctx, mort: pl.DataFrame, ln: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
