@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
-from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from deltalake import CommitProperties, DeltaTable, Transaction, WriterProperties, write_deltalake
 
 LINEAGE_COLUMNS = ("_batch_id", "_source_system", "_source_object", "_ingested_at", "_row_hash")
 _SEP = "\x1f"
@@ -42,19 +43,40 @@ def committed_seq(path: Path, app_id: str) -> int | None:
     return DeltaTable(str(path)).transaction_version(app_id)
 
 
-def append(path: Path, data: pa.Table | pa.RecordBatchReader, app_id: str, seq: int, batch_id: str) -> bool:
-    """Append ``data`` as one Delta commit; returns False when batch ``seq`` of ``app_id`` is already in."""
+def append(
+    path: Path,
+    data: pa.Table | pa.RecordBatchReader,
+    app_id: str,
+    seq: int,
+    batch_id: str,
+    *,
+    writer_properties: WriterProperties | None = None,
+    target_file_size: int | None = None,
+    custom_metadata: dict[str, str] | None = None,
+) -> bool:
+    """Append ``data`` as one Delta commit; returns False when batch ``seq`` of ``app_id`` is already in.
+
+    A ``RecordBatchReader`` is consumed as a stream (memory stays flat). ``custom_metadata`` is
+    recorded in the commit next to ``batch_id``; ``writer_properties``/``target_file_size`` tune the
+    Parquet files (delta-rs defaults otherwise).
+    """
     done = committed_seq(path, app_id)
     if done is not None and done >= seq:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
+    tuning: dict[str, Any] = {}
+    if writer_properties is not None:
+        tuning["writer_properties"] = writer_properties
+    if target_file_size is not None:
+        tuning["target_file_size"] = target_file_size
     write_deltalake(
         str(path),
         data,
         mode="append",
         schema_mode="merge",
+        **tuning,
         commit_properties=CommitProperties(
-            custom_metadata={"batch_id": batch_id},
+            custom_metadata={**(custom_metadata or {}), "batch_id": batch_id},
             app_transactions=[Transaction(app_id=app_id, version=seq)],
         ),
     )
