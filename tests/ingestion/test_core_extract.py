@@ -657,6 +657,30 @@ def test_reconciliation_mismatch_fails_the_report_and_keeps_the_watermark(
     )
 
 
+def test_cli_ingest_exits_1_when_the_core_extraction_is_not_ok(make_core_db, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from gjj.cli import app
+    from gjj.settings import get_settings
+
+    db = make_core_db("sqlite")
+    seed(db)
+    monkeypatch.setenv("GJJ_LAKEHOUSE_ROOT", str(tmp_path / "cli"))
+    get_settings.cache_clear()
+    try:
+        ok = CliRunner().invoke(app, ["ingest", "--no-feeds", "--core-db-url", db.url])
+        assert ok.exit_code == 0, ok.output
+        assert "core extraction" in ok.output and "OK" in ok.output
+
+        db.insert("dp_indi_txn", [{**_txn(200), "upd_tm": "20240201000000"}])
+        monkeypatch.setattr(core_extract, "_committed_rows", lambda path, batch_id, seq: 0)
+        failed = CliRunner().invoke(app, ["ingest", "--no-feeds", "--core-db-url", db.url])
+        assert failed.exit_code == 1
+        assert "UNRECONCILED" in failed.output and "对账不平" in failed.output
+    finally:
+        get_settings.cache_clear()
+
+
 def test_watermark_lives_in_the_ingestion_log_and_can_be_rewound(make_core_db, settings) -> None:
     db = make_core_db("sqlite")
     seed(db)
