@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from gjj.settings import Settings, get_settings
 from serving.core.config import ServingConfig
 from serving.core.errors import install_error_handlers
+from serving.core.perf import memoise_param_introspection
 from serving.core.snapshot import SnapshotStore
 from serving.routers import health, indicators, members, units
 
@@ -19,6 +20,7 @@ DESCRIPTION = """住房公积金数据服务：只读访问当前发布的数据
 
 
 def create_app(settings: Settings | None = None, *, reload_interval_s: float = 1.0) -> FastAPI:
+    memoise_param_introspection()
     config = ServingConfig.from_settings(settings or get_settings(), reload_interval_s)
     app = FastAPI(title="住房公积金数据服务 API / Housing provident fund data API", version="1.0.0",
                   description=DESCRIPTION)

@@ -66,8 +66,6 @@ async def list_transactions(
     if date_from and date_to and date_from > date_to:
         raise invalid("date_from", "起始日期不能晚于截止日期", "date_from must not be after date_to")
     con = snapshot.sqlite()
-    if con.execute(_EXISTS_MEMBER, (grzh,)).fetchone() is None:
-        raise not_found("个人账号", "member account", grzh)
     where, args = ["grzh = ?"], [grzh]
     if date_from:
         where.append("jzrq >= ?")
@@ -84,6 +82,8 @@ async def list_transactions(
     sql = (f"SELECT {', '.join(_TXN_COLS)} FROM member_transaction WHERE {' AND '.join(where)} "
            f"ORDER BY jzrq DESC, ywlsh DESC LIMIT ? OFFSET ?")
     rows = con.execute(sql, (*args, limit + 1, offset or 0)).fetchall()
+    if not rows and con.execute(_EXISTS_MEMBER, (grzh,)).fetchone() is None:
+        raise not_found("个人账号", "member account", grzh)
     more = len(rows) > limit
     rows = rows[:limit]
     items = [MemberTransaction(**dict(zip(_TXN_COLS, r, strict=True)), gjhtqywlx_mc=YWLX.get(r[2])) for r in rows]
