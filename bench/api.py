@@ -230,5 +230,5 @@ def run(settings: Settings, scale: float) -> str:
     metrics["targets"] = ("p99 <= 10 ms at 1,000 req/s; max lookup throughput >= 0.30 of the bare endpoint "
                           f"(open loop: {HEY_PROCS} hey x -c {HEY_CONC}, {OPEN_LOOP_SECONDS}s; closed loop: "
                           f"-c {CLOSED_LOOP_CONC}, {CLOSED_LOOP_SECONDS}s; uvicorn 2 workers, hey on the same machine)")
-    path = write_result("api", scale, metrics)
-    return json.dumps(json.loads(path.read_text()), ensure_ascii=False, indent=2)
+    result = write_result("api", scale, metrics)
+    return json.dumps(json.loads(result.read_text()), ensure_ascii=False, indent=2)

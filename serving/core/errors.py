@@ -71,7 +71,7 @@ def install_error_handlers(app: FastAPI) -> None:
             zh, en = FIELD_RULES.get(name, (f"参数 {name} 无效", f"parameter {name} is invalid"))
             errors.append({"field": name, "in": loc[0] if loc else "", "message": f"{zh} / {en}"})
         first = errors[0]["message"] if errors else "请求参数无效 / invalid request"
-        zh, _, en = first.partition(" / ")
+        zh, sep, en = first.partition(" / ")
         return JSONResponse(_body("invalid_input", zh, en, errors), status_code=422)
 
     @app.exception_handler(NoSnapshot)
