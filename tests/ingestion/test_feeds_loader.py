@@ -273,3 +273,34 @@ def test_freshness_late_and_missing(tmp_path: Path) -> None:
     ]
     assert earlier.late_files == []
     assert check_freshness(s, datetime(2026, 11, 5, 9, 0) + timedelta(days=30))[0].feed == "bdc"
+
+
+def test_plain_xlsx_reader_agrees_with_openpyxl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The column-wise xlsx reader gives what openpyxl gives; Excel dates fall back to openpyxl."""
+    from ingestion import feed_loader
+    from ingestion.feed_contracts import FeedContract, load_contracts
+
+    rows: list[list[object]] = [
+        ["身份证号", "姓名", "单位统一社会信用代码", "缴费年月", "缴费基数"],
+        ["41120219900101001X", "张<伟>&", "91411202MA45678901", "202610", 5200],
+        [None] * 5,
+        ["411202199201010028", "李娜", "91411202MA45678901", "202610", 5200.5],
+        ["411202199201010028", None, "91411202MA45678901", 202609, "6,100.00"],
+    ]
+    data = _xlsx(tmp_path / "a.xlsx", "缴费基数", rows)
+    contract = load_contracts()["sb"]
+    fast = feed_loader.read_xlsx_bytes(data, "缴费基数", contract)
+    with monkeypatch.context() as m:
+        m.setattr(feed_loader, "_read_xlsx_plain", lambda *a: None)
+        slow = feed_loader.read_xlsx_bytes(data, "缴费基数", contract)
+    assert feed_loader._read_xlsx_plain(data, "缴费基数", contract) is not None
+    assert fast.header == slow.header and fast.frame.equals(slow.frame) and fast.warnings == slow.warnings
+    assert fast.frame["_row_number"].to_list() == [1, 3, 4] and fast.frame["姓名"][0] == "张<伟>&"
+    # a date column holding Excel dates (numbers styled as dates) is read through openpyxl
+    raw = contract.model_dump()
+    raw["columns"][3] = {"source": "缴费年月", "name": "pay_month", "type": "date", "format": "%Y-%m-%d"}
+    dated = FeedContract.model_validate(raw)
+    wb_rows = [rows[0], [*rows[1][:3], datetime(2026, 10, 1), 5200]]
+    data = _xlsx(tmp_path / "b.xlsx", "缴费基数", wb_rows)
+    assert feed_loader._read_xlsx_plain(data, "缴费基数", dated) is None
+    assert feed_loader.read_xlsx_bytes(data, "缴费基数", dated).frame["缴费年月"].to_list() == ["2026-10-01"]
