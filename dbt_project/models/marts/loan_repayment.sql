@@ -1,0 +1,39 @@
+-- One row per loan repayment (正常/提前/逾期/公积金冲还贷/结清), with the instalment's due date.
+-- Incremental like member_transaction.
+{{
+    config(
+        materialized='incremental',
+        unique_key='ywlsh',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
+
+with source as (
+    {% if is_incremental() %}
+    {{ core_latest('ln_txn', ['txn_no'], where='_ingested_at > (select max(m._ingested_at) from ' ~ this ~ ' as m)') }}
+    {% else %}
+    {{ core_latest('ln_txn', ['txn_no']) }}
+    {% endif %}
+),
+
+renamed as (
+    {{ loan_transactions_renamed('source') }}
+)
+
+select
+    r.ywlsh,
+    r.dkzh,
+    r.dkywmxlx,
+    r.czbz,
+    r.fse,
+    r.bjje,
+    r.lxje,
+    r.fxje,
+    r.dqqc,
+    r.ywfsrq,
+    p.yhrq,
+    r._ingested_at
+from renamed as r
+left join {{ ref('stg_core__loan_plans') }} as p on p.dkzh = r.dkzh and p.dqqc = r.dqqc
+where r.dkywmxlx in ('02', '03', '04', '05', '06')
