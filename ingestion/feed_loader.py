@@ -655,7 +655,7 @@ def _loaded_hashes(bronze_dir: Path) -> set[tuple[str, str]]:
 class FeedFileResult:
     feed: str
     file: str
-    status: Literal["loaded", "rejected", "duplicate"]
+    status: Literal["loaded", "rejected", "duplicate", "error"]
     sha256: str
     batch_id: str
     file_date: date | None = None
@@ -681,6 +681,8 @@ class FeedFileResult:
             text = f"{head} read {self.rows_read} = bronze {self.rows_bronze} + quarantine {self.rows_quarantine} [{rec}]"
         elif self.status == "rejected":
             text = f"{head} {self.error_code}: {self.message}"
+        elif self.status == "error":
+            text = f"{head} loader fault, file left in landing: {self.message}"
         else:
             text = f"{head} {self.message}"
         return text + "".join(f"\n        warning: {w}" for w in self.warnings)
@@ -693,9 +695,9 @@ class FeedLoadReport:
 
     @property
     def ok(self) -> bool:
-        """All loaded files reconcile. Rejected files are a handled outcome (they sit in rejected/
-        with their reason and feed the quality checks), so they don't make the run fail."""
-        return all(f.reconciled for f in self.files if f.status == "loaded")
+        """All loaded files reconcile and none hit a loader fault. Rejected files are a handled
+        outcome (they sit in rejected/ with their reason and feed the quality checks)."""
+        return all(f.reconciled for f in self.files if f.status == "loaded") and not self.count("error")
 
     def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
@@ -704,7 +706,7 @@ class FeedLoadReport:
         rows = [f for f in self.files if f.status == "loaded"]
         head = (
             f"feeds: {len(self.files)} files — loaded {self.count('loaded')}, rejected {self.count('rejected')}, "
-            f"already loaded {self.count('duplicate')}; rows read {sum(f.rows_read for f in rows)} = "
+            f"already loaded {self.count('duplicate')}, errors {self.count('error')}; rows read {sum(f.rows_read for f in rows)} = "
             f"bronze {sum(f.rows_bronze for f in rows)} + quarantine {sum(f.rows_quarantine for f in rows)}"
             f" [{'ok' if self.ok else 'NOT RECONCILED'}]"
         )
@@ -734,7 +736,12 @@ def load_feeds(settings: Settings, contracts: dict[str, FeedContract] | None = N
                 continue
             waiting.append((file_date, path.name, path))
         for file_date, _, path in sorted(waiting):
-            result = load_file(settings, contract, path, file_date, loaded_hashes)
+            try:
+                result = load_file(settings, contract, path, file_date, loaded_hashes)
+            except Exception as exc:  # a loader fault: the file stays in landing for the next run
+                result = FeedFileResult(
+                    feed, path.name, "error", "", "", file_date, message=f"{type(exc).__name__}: {exc}"
+                )
             if result.status == "loaded" and result.rows_read:
                 loaded_hashes.add((feed, result.sha256))
             report.files.append(result)

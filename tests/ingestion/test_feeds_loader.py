@@ -304,3 +304,20 @@ def test_plain_xlsx_reader_agrees_with_openpyxl(tmp_path: Path, monkeypatch: pyt
     data = _xlsx(tmp_path / "b.xlsx", "缴费基数", wb_rows)
     assert feed_loader._read_xlsx_plain(data, "缴费基数", dated) is None
     assert feed_loader.read_xlsx_bytes(data, "缴费基数", dated).frame["缴费年月"].to_list() == ["2026-10-01"]
+
+
+def test_loader_fault_leaves_the_file_and_fails_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingestion import feed_loader
+
+    s = Settings(lakehouse_root=tmp_path / "lh")
+    path = _write(s, "scjg", "scjg_20261101.csv", (SCJG_HEADER + "\n" + SCJG_ROW + "\n").encode("gbk"))
+
+    def boom(*_: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(feed_loader, "check_rows", boom)
+    report = load_feeds(s)
+    assert not report.ok and report.files[0].status == "error" and "disk full" in report.summary()
+    assert path.exists()
