@@ -942,15 +942,9 @@ def _mz(ctx: _Ctx, core: _Core) -> pl.DataFrame:
     used = pl.concat([used.explode(), cp["id_no"], cp["b_id"]]).implode()
     # 3. the others married (or were) non-depositors
     syn = cohort.filter(pl.col("marital").is_in(["YH", "LY", "SO"]) & ~pl.col("id_no").is_in(used))
-    sk = syn["id_no"]
-    gap = pl.Series(np.floor(ctx.u(sk, "spouse|age") * 5 * 365).astype(np.int64))
-    b_birth = syn.select(
-        pl.when(pl.col("male")).then(pl.col("birth") + _days(gap)).otherwise(pl.col("birth") - _days(gap))
+    sp = _with_synthetic_spouse(
+        ctx, syn.select("id_no", "name", "male", "birth", "area", "marital", "_file_date")
     )
-    sp = syn.select("id_no", "name", "male", "birth", "area", "marital", "_file_date").with_columns(
-        b_birth=b_birth.to_series(), b_name=_names(ctx, sk, "spouse"), cap=pl.lit(ctx.end), kind=pl.lit("syn"),
-    )  # fmt: skip
-    sp = sp.with_columns(b_id=_id_numbers(ctx, sk, "spouse|id", sp["b_birth"], ~sp["male"], sp["area"]))
     couples = pl.concat([c.select(lp.columns) for c in (lp, cp, sp)])
     hb, wb = (
         pl.when(pl.col("male")).then(a).otherwise(b) for a, b in (("birth", "b_birth"), ("b_birth", "birth"))
@@ -1001,12 +995,9 @@ def _mz(ctx: _Ctx, core: _Core) -> pl.DataFrame:
     )
     wk = wh.filter(pl.col("id_no").is_in(picked))
     wkk = wk["id_no"]
-    wgap = pl.Series(np.floor(ctx.u(wkk, "spouse|age") * 5 * 365).astype(np.int64))
-    wed = wk.select("id_no", "name", "male", "birth", "area", "marital", "_file_date").with_columns(
-        b_birth=wk.select(pl.when(pl.col("male")).then(pl.col("birth") + _days(wgap)).otherwise(pl.col("birth") - _days(wgap))).to_series(),
-        b_name=_names(ctx, wkk, "spouse"), cap=pl.lit(ctx.end), kind=pl.lit("syn"),
-    )  # fmt: skip
-    wed = wed.with_columns(b_id=_id_numbers(ctx, wkk, "spouse|id", wed["b_birth"], ~wed["male"], wed["area"]))
+    wed = _with_synthetic_spouse(
+        ctx, wk.select("id_no", "name", "male", "birth", "area", "marital", "_file_date")
+    )
     wed = wed.with_columns(
         married=pl.min_horizontal(
             pl.col("birth") + _years(24) + _days(ctx.ui(wkk, "married", 0, 2000)), pl.lit(end1)
@@ -1022,6 +1013,18 @@ def _mz(ctx: _Ctx, core: _Core) -> pl.DataFrame:
     ev = pl.concat(events, how="diagonal")
     _natural_tq12(ctx, ev, buys, persons, tq12["id_no"])
     return _registration_numbers(ctx, ev)
+
+
+def _with_synthetic_spouse(ctx: _Ctx, persons: pl.DataFrame) -> pl.DataFrame:
+    """A keyed non-depositor spouse for each person: opposite sex, up to five years apart (the
+    husband older), same district."""
+    k = persons["id_no"]
+    gap = pl.Series(np.floor(ctx.u(k, "spouse|age") * 5 * 365).astype(np.int64))
+    out = persons.with_columns(
+        b_birth=pl.when(pl.col("male")).then(pl.col("birth") + _days(gap)).otherwise(pl.col("birth") - _days(gap)),
+        b_name=_names(ctx, k, "spouse"), cap=pl.lit(ctx.end), kind=pl.lit("syn"),
+    )  # fmt: skip
+    return out.with_columns(b_id=_id_numbers(ctx, k, "spouse|id", out["b_birth"], ~out["male"], out["area"]))
 
 
 def _events(c: pl.DataFrame) -> pl.DataFrame:
