@@ -23,13 +23,14 @@ def gjj(root: Path, *args: str) -> None:
 
 def dbt(root: Path, *args: str):
     """Run dbt in-process (dbtRunner) on the lakehouse at ``root``; returns the dbtRunnerResult."""
-    from dbt.cli.main import dbtRunner
-
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
 
     os.environ["GJJ_LAKEHOUSE_ROOT"] = str(root)
     try:
-        return dbtRunner().invoke([*args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT), "--quiet"])
+        return dbtRunner().invoke(
+            [*args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT), "--quiet"]
+        )
     finally:
         # dbt-duckdb keeps its DuckDB instance open between invocations; close it so the test (and the
         # next build on another lakehouse) can open the warehouse file.

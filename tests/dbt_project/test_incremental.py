@@ -18,7 +18,9 @@ def _snapshot(root: Path, tag: str) -> None:
     con = connect(root)
     try:
         for mart in COMPARED:
-            con.execute(f"copy (select * from marts.{mart}) to '{root}/{tag}_{mart}.parquet' (format parquet)")
+            con.execute(
+                f"copy (select * from marts.{mart}) to '{root}/{tag}_{mart}.parquet' (format parquet)"
+            )
     finally:
         con.close()
 
@@ -49,14 +51,23 @@ def test_incremental_run_equals_full_refresh(tmp_path: Path) -> None:
         assert after["member_transaction"] > before["member_transaction"]
         for mart in COMPARED:
             a, b = f"'{root}/incr_{mart}.parquet'", f"'{root}/full_{mart}.parquet'"
-            only_incr = con.execute(f"select count(*) from (select * from {a} except all select * from {b})").fetchone()[0]
-            only_full = con.execute(f"select count(*) from (select * from {b} except all select * from {a})").fetchone()[0]
+            only_incr = con.execute(
+                f"select count(*) from (select * from {a} except all select * from {b})"
+            ).fetchone()[0]
+            only_full = con.execute(
+                f"select count(*) from (select * from {b} except all select * from {a})"
+            ).fetchone()[0]
             assert (only_incr, only_full) == (0, 0), mart
         # updated rows (a reversal annotates its original) arrive as new bronze versions: the mart holds
         # exactly one row per key, and reversals (冲账) as in bronze
         bronze = f"delta_scan('{root}/bronze/core/dp_indi_txn')"
-        reversals = con.execute(f"select count(distinct txn_no) from {bronze} where rev_flag = '1'").fetchone()[0]
-        assert con.execute("select count(*) from marts.member_transaction where czbz = '02'").fetchone()[0] == reversals
+        reversals = con.execute(
+            f"select count(distinct txn_no) from {bronze} where rev_flag = '1'"
+        ).fetchone()[0]
+        assert (
+            con.execute("select count(*) from marts.member_transaction where czbz = '02'").fetchone()[0]
+            == reversals
+        )
         versions = con.execute(f"select count(*) - count(distinct txn_no) from {bronze}").fetchone()[0]
         assert versions >= 0
     finally:
