@@ -594,8 +594,9 @@ def test_typed_scan_and_text_read_give_the_same_rows(make_core_db, settings) -> 
     assert (log.rows_read, log.rows_already_loaded, log.rows_bronze) == (5, 5, 0)
 
 
-def test_sqlalchemy_stream_gives_the_same_bronze_as_the_scanner(make_core_db, tmp_path) -> None:
-    db = make_core_db("sqlite")
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_sqlalchemy_stream_gives_the_same_bronze_as_the_scanner(make_core_db, tmp_path, dialect) -> None:
+    db = make_core_db(dialect)
     seed(db)
     results = {}
     for method in ("scanner", "sqlalchemy"):
