@@ -166,10 +166,10 @@ def _closed_loop(hey: str, url: str) -> dict[str, float]:
 def _in_process_lookup_ms(snapshot: Path, grzhs: list[str]) -> dict[str, float]:
     """One member's newest 20 postings: SQLite serving store vs DuckDB snapshot, in-process."""
     lite = sqlite3.connect((snapshot / "serving.sqlite").as_uri() + "?mode=ro&immutable=1", uri=True)
-    duck = duckdb.connect(str(snapshot / "marts.duckdb"), read_only=True)
+    duck = duckdb.connect(str(snapshot / "snapshot.duckdb"), read_only=True)
     q = "SELECT * FROM {t} WHERE grzh = ? ORDER BY jzrq DESC, ywlsh DESC LIMIT 20"
     timings = {}
-    for name, con, table in (("sqlite", lite, "member_transaction"), ("duckdb", duck, "marts.marts.member_transaction")):
+    for name, con, table in (("sqlite", lite, "member_transaction"), ("duckdb", duck, "marts.member_transaction")):
         sql = q.format(t=table)
         for g in grzhs[:5]:
             con.execute(sql, [g]).fetchall()
@@ -200,7 +200,7 @@ def run(settings: Settings, scale: float) -> str:
         "member_transaction_rows": manifest["tables"]["member_transaction"]["rows"],
         "member_account_rows": manifest["tables"]["member_account"]["rows"],
         "serving_sqlite_mib": round((snap / "serving.sqlite").stat().st_size / 2**20),
-        "marts_duckdb_mib": round((snap / "marts.duckdb").stat().st_size / 2**20),
+        "marts_duckdb_mib": round((snap / "snapshot.duckdb").stat().st_size / 2**20),
         **({"publish_seconds": round(publish_seconds, 1)} if publish_seconds else {}),
         **_in_process_lookup_ms(snap, grzhs),
     }

@@ -2,7 +2,7 @@
 
 Layout under ``settings.snapshots_dir``::
 
-    v<N>/marts.duckdb            every table of schema marts (read-only copy for analytics)
+    v<N>/snapshot.duckdb            every table of schema marts (read-only copy for analytics)
     v<N>/parquet/<table>.parquet the same tables as Parquet
     v<N>/serving.sqlite          indexed copy for the API's point lookups (publish.serving_store)
     v<N>/manifest.json           version, created_at, source warehouse, row counts, sha256 of files
@@ -164,8 +164,9 @@ def _build(settings: Settings, staging: Path, version: int) -> dict[str, object]
     if not warehouse.is_file():
         raise PublishError(f"no warehouse at {warehouse} / 数仓文件不存在")
     (staging / "parquet").mkdir(parents=True)
-    db = staging / "marts.duckdb"
-    # The file is attached under another name: a catalog called "marts" would clash with the schema.
+    db = staging / "snapshot.duckdb"
+    # Named snapshot.duckdb so that readers write marts.<table> (a file named marts.duckdb would make the
+    # catalog clash with the schema).
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH {_sql_str(db)} AS snap")

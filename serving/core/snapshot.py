@@ -50,7 +50,7 @@ class Snapshot:
         """A cursor (own connection state) on this process's read-only DuckDB connection."""
         with self._duck_lock:
             if self._duck is None:
-                self._duck = duckdb.connect(str(self.path / "marts.duckdb"), read_only=True)
+                self._duck = duckdb.connect(str(self.path / "snapshot.duckdb"), read_only=True)
             return self._duck.cursor()
 
 

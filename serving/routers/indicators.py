@@ -50,8 +50,7 @@ def list_monthly(
     sql = (f"SELECT {', '.join(select)}, {', '.join(f'sum({m}) AS {m}' for m in _SUMS)}, "
            "round(sum(tqe)::DOUBLE / nullif(sum(jce), 0)::DOUBLE, 6) AS tql, "
            "round(sum(dkye)::DOUBLE / nullif(sum(jcye), 0)::DOUBLE, 6) AS gdl "
-           # catalog "marts" (the file marts.duckdb) . schema marts
-           f"FROM marts.marts.indicator_monthly WHERE {' AND '.join(where)} "
+           f"FROM marts.indicator_monthly WHERE {' AND '.join(where)} "
            f"GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)}")
     cur = snapshot.duckdb()
     try:

@@ -23,12 +23,12 @@ def test_publish_creates_v1_with_manifest_and_current(settings: Settings) -> Non
     v1 = settings.snapshots_dir / "v1"
     assert info.version == 1 and info.current and info.path == v1
     assert (settings.snapshots_dir / "CURRENT").read_text().strip() == "v1"
-    assert {p.name for p in v1.iterdir()} == {"marts.duckdb", "parquet", "serving.sqlite", "manifest.json"}
+    assert {p.name for p in v1.iterdir()} == {"snapshot.duckdb", "parquet", "serving.sqlite", "manifest.json"}
     manifest = json.loads((v1 / "manifest.json").read_text())
     assert manifest["version"] == 1 and manifest["source_warehouse"]["path"] == str(settings.warehouse_path)
     assert manifest["tables"]["member_transaction"]["rows"] == 50 * 12
     assert manifest["tables"]["member_account"]["rows"] == 50
-    assert set(manifest["files"]) >= {"marts.duckdb", "serving.sqlite", "parquet/member_account.parquet",
+    assert set(manifest["files"]) >= {"snapshot.duckdb", "serving.sqlite", "parquet/member_account.parquet",
                                       "parquet/indicator_monthly.parquet"}
     assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
     assert not list(settings.snapshots_dir.glob(".staging-*"))
@@ -40,8 +40,8 @@ def test_snapshot_copies_are_exact(settings: Settings) -> None:
     wh = duckdb.connect(str(settings.warehouse_path), read_only=True)
     expected = wh.execute("SELECT grzh, grzhye, dwjcbl FROM marts.member_account ORDER BY grzh").fetchall()
     wh.close()
-    snap = duckdb.connect(str(v1 / "marts.duckdb"), read_only=True)
-    assert snap.execute("SELECT grzh, grzhye, dwjcbl FROM marts.marts.member_account ORDER BY grzh").fetchall() == expected
+    snap = duckdb.connect(str(v1 / "snapshot.duckdb"), read_only=True)
+    assert snap.execute("SELECT grzh, grzhye, dwjcbl FROM marts.member_account ORDER BY grzh").fetchall() == expected
     assert snap.execute(f"SELECT grzh, grzhye, dwjcbl FROM read_parquet('{v1 / 'parquet' / 'member_account.parquet'}') "
                         "ORDER BY grzh").fetchall() == expected
     snap.close()
@@ -121,15 +121,15 @@ def test_no_warehouse_is_a_clear_error(tmp_path: Path) -> None:
 def test_reader_on_v1_keeps_working_while_v2_is_published_and_v1_pruned(settings: Settings) -> None:
     publish_snapshot(settings)
     v1 = settings.snapshots_dir / "v1"
-    duck = duckdb.connect(str(v1 / "marts.duckdb"), read_only=True)
+    duck = duckdb.connect(str(v1 / "snapshot.duckdb"), read_only=True)
     lite = sqlite3.connect((v1 / "serving.sqlite").as_uri() + "?mode=ro", uri=True)
-    before = duck.execute("SELECT count(*) FROM marts.marts.member_transaction").fetchone()
+    before = duck.execute("SELECT count(*) FROM marts.member_transaction").fetchone()
     # a new build with more rows, published twice with keep=1: v1 is deleted under the open readers
     build_synthetic_warehouse(settings.warehouse_path, accounts=60, txns_per_account=12, units=5, months=6)
     one = settings.model_copy(update={"snapshots_kept": 1})
     publish_snapshot(one)
     assert publish_snapshot(one).version == 3 and not v1.exists()
-    assert duck.execute("SELECT count(*) FROM marts.marts.member_transaction").fetchone() == before == (600,)
+    assert duck.execute("SELECT count(*) FROM marts.member_transaction").fetchone() == before == (600,)
     assert lite.execute("SELECT count(*) FROM member_transaction").fetchone() == (600,)
     duck.close()
     lite.close()
