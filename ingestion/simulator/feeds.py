@@ -15,7 +15,7 @@ audit rules that need partner data are planted (``feed_plants.yaml``), plus feed
 Everything planted is listed in ``ground_truth/feeds-YYYYMMDD.csv``.
 
 Initial generation writes the full history as of ``end`` (one file per daily feed dated ``end``,
-the last 12 monthly sb files). An incremental run writes one file per day in (start, end] (empty
+the last ``SB_INITIAL_MONTHS`` monthly sb files). An incremental run writes one file per day in (start, end] (empty
 days give header-only files) with the records that new core activity implies: every record has a
 *trigger* — the core date that makes it known (withdrawal application, loan issue, mortgage release,
 first account opening, unit opening/closing) — and is written in the run whose window holds it.
@@ -1140,8 +1140,13 @@ def _registration_numbers(ctx: _Ctx, ev: pl.DataFrame) -> pl.DataFrame:
 # ============================================================================ sb 社保
 
 
+# monthly sb workbooks written on initial generation: enough for GJ-18's same-month comparison, and
+# small enough that xlsx writing/reading stays within the generation and ingestion budgets at scale 1.0
+SB_INITIAL_MONTHS = 3
+
+
 def _sb_months(ctx: _Ctx) -> list[date]:
-    """Month ends of the monthly files: due on the 5th of the next month (last 12 on initial)."""
+    """Month ends of the monthly files: due on the 5th of the next month (last SB_INITIAL_MONTHS on initial)."""
     months = []
     y, m = ctx.end.year, ctx.end.month
     for _ in range(40):
@@ -1149,7 +1154,7 @@ def _sb_months(ctx: _Ctx) -> list[date]:
         prev_end = date(y, m, 1) - timedelta(days=1)
         if due <= ctx.end and (ctx.initial or due > ctx.start):
             months.append(prev_end)
-        if (ctx.initial and len(months) == 12) or (not ctx.initial and due <= ctx.start):
+        if (ctx.initial and len(months) == SB_INITIAL_MONTHS) or (not ctx.initial and due <= ctx.start):
             break
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
     return sorted(months)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,6 +53,7 @@ def generate(settings: Settings, url: str, scale: float, seed: int, bizdate: dat
     p = Profile(scale=scale, seed=seed, **({"bizdate": bizdate} if bizdate else {}))
     rng = np.random.default_rng(seed)
     clock = _Clock()
+    _reset(settings)
     print(f"generating scale {scale}, seed {seed}, business date {p.bizdate} …", flush=True)
     units = world.make_units(p, rng)
     accounts = world.make_accounts(p, units, rng)
@@ -77,13 +79,21 @@ def generate(settings: Settings, url: str, scale: float, seed: int, bizdate: dat
     finally:
         con.close()
     settings.ground_truth_dir.mkdir(parents=True, exist_ok=True)
-    for old in settings.ground_truth_dir.glob("*.csv"):
-        old.unlink()
     defects.write_truth(truth, settings.ground_truth_dir / f"core-{p.bizdate:%Y%m%d}.csv")
     files = _feeds(settings, url, p.golive, p.bizdate, seed, initial=True)
     clock.lap(f"partner feeds: {len(files)} files")
     planted = dict(truth.group_by("rule_id").len().iter_rows()) if len(truth) else {}
     return GenerationResult(scale, seed, p.bizdate, url, rows, planted, files, clock.seconds)
+
+
+def _reset(settings: Settings) -> None:
+    """A new center replaces the old one: its files, ground truth, bronze and warehouse go.
+    Published snapshots and the Dagster run history stay (readers keep the last good snapshot)."""
+    for folder in (settings.landing_dir, settings.ground_truth_dir, settings.bronze_dir, settings.state_dir,
+                   settings.warehouse_path.parent):
+        if folder.exists():
+            print(f"  removing the previous center's {folder}", flush=True)
+            shutil.rmtree(folder)
 
 
 def _feeds(settings: Settings, url: str, start: date, end: date, seed: int, initial: bool) -> list[Path]:

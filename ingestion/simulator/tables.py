@@ -288,6 +288,9 @@ def _loans(con: duckdb.DuckDBPyConnection, loans: Loans, book: LoanBook, rng: np
         l.bank AS bank_cd, greatest(p.fam_income, round(l.amount * 0.004, -2)) + CASE WHEN l.couple THEN l.spouse_income ELSE 0 END AS fam_income,
         CASE WHEN l.second THEN 2 ELSE 1 END AS home_cnt, least(day(DATE '1970-01-01' + l.issue_day::INTEGER), 28) AS repay_day,
         {_stamp('l.issue_day')} AS upd_tm FROM loan_x l JOIN p_arr p ON p.i = l.acct""")
+    # a borrower with a spouse co-borrower is married in the core's records
+    con.execute("""UPDATE cm_person SET marital = 'YH' WHERE marital <> 'YH'
+        AND cust_no IN (SELECT '1' || lpad(acct::VARCHAR, 9, '0') FROM loan_x WHERE couple)""")
     con.execute(f"""CREATE OR REPLACE TABLE ln_coborrower AS SELECT 'G' || lpad((i + 1)::VARCHAR, 15, '0') AS cobr_no, contract_no,
         spouse_nm AS cust_nm, spouse_cert AS cert_no, '1' AS relation, NULL::VARCHAR AS indi_acct, spouse_income AS income,
         {_stamp('appr_day')} AS upd_tm FROM loan_x WHERE couple""")

@@ -321,7 +321,7 @@ def test_formats_as_departments_send_them(generated) -> None:  # type: ignore[no
     s, first, _ = generated
     names = {p.name for p in first.files}
     assert {"bdc_20261031.csv", "mz_20261031.csv", "ga_20261031.jsonl", "scjg_20261031.csv"} <= names
-    assert sum(n.startswith("sb_") for n in names) == 12  # the last 12 monthly files
+    assert sum(n.startswith("sb_") for n in names) == feeds.SB_INITIAL_MONTHS  # the last monthly files
     bdc = _landed(s, "bdc", "bdc_20261031.csv").read_bytes()
     assert bdc.decode("gb18030").startswith("业务号,不动产单元号")
     mz = _landed(s, "mz", "mz_20261031.csv").read_bytes()
