@@ -39,6 +39,9 @@ lint: $(VENV)/.synced
 test: lint
 	$(VENV)/bin/pytest -q
 
+bench: $(VENV)/.synced
+	$(GJJ) bench pipeline --scale 1.0
+
 bench-ingest: $(VENV)/.synced
 	$(GJJ) bench ingest --scale 1.0
 

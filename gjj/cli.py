@@ -84,6 +84,14 @@ def bench_ingest(scale: float = typer.Option(1.0, help="Scale to benchmark")) ->
     typer.echo(bench.run(get_settings(), scale))
 
 
+@bench_app.command("pipeline")
+def bench_pipeline(scale: float = typer.Option(1.0, help="Scale to benchmark")) -> None:
+    """Full Dagster run, the same models by plain dbt, a daily incremental: write bench/results/pipeline.json."""
+    from bench import pipeline as bench
+
+    typer.echo(bench.run(get_settings(), scale))
+
+
 
 @app.command()
 def publish(
