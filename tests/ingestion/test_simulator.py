@@ -101,3 +101,35 @@ def test_deterministic_for_a_seed(tmp_path: Path) -> None:
         digests.append([db.execute(f"SELECT count(*), total(amt) FROM {t}").fetchone() for t in ("dp_indi_txn", "ln_txn", "fd_settle")]
                        + db.execute("SELECT group_concat(cert_no) FROM (SELECT cert_no FROM cm_person ORDER BY cust_no)").fetchall())
     assert digests[0] == digests[1]
+
+
+def test_advance_keeps_every_ledger_balanced(tmp_path: Path) -> None:
+    """A month of simulated days: new and updated rows, and the same ledger identities as before."""
+    from ingestion.simulator import generate as gen
+
+    s = Settings(lakehouse_root=tmp_path)
+    gen.generate(s, s.core_url, 0.005, 3)
+    db = sqlite3.connect(s.sources_dir / "core.sqlite")
+    gl_gap = "SELECT (SELECT close_bal FROM fn_ledger WHERE subj_cd = '201' ORDER BY ym DESC LIMIT 1) - (SELECT sum(bal) FROM dp_indi_acct)"
+    ledger_off = """SELECT a.indi_acct FROM dp_indi_acct a LEFT JOIN (SELECT indi_acct, sum(CASE dc WHEN 'C' THEN amt ELSE -amt END) AS net
+        FROM dp_indi_txn GROUP BY indi_acct) t USING (indi_acct) WHERE abs(coalesce(t.net, 0) - a.bal) > 0.005"""
+    before_gap = db.execute(gl_gap).fetchone()[0]
+    before_off = {r[0] for r in db.execute(ledger_off)}
+    counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("dp_indi_acct", "dp_indi_txn", "ln_txn", "fn_voucher", "fd_settle")}
+    db.close()
+
+    result = gen.advance(s, s.core_url, 35)
+
+    db = sqlite3.connect(s.sources_dir / "core.sqlite")
+    assert result.bizdate.isoformat() == "2026-12-05"
+    assert db.execute("SELECT ctl_val FROM sys_ctl WHERE ctl_key = 'BIZ_DATE'").fetchone()[0] == "20261205"
+    assert db.execute(gl_gap).fetchone()[0] == pytest.approx(before_gap, abs=0.05)
+    assert {r[0] for r in db.execute(ledger_off)} == before_off
+    for table, n in counts.items():
+        assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > n, table
+    # updates, not only inserts: existing rows carry the new days' change stamps
+    updated = db.execute("SELECT count(*) FROM dp_indi_acct WHERE open_dt <= '20261031' AND upd_tm > '20261031235959'").fetchone()[0]
+    assert updated > 0
+    unbalanced = db.execute("""SELECT count(*) FROM dp_unit_txn b JOIN (SELECT batch_no, sum(amt) AS amt FROM dp_indi_txn
+        WHERE batch_no IS NOT NULL GROUP BY batch_no) p ON p.batch_no = b.txn_no WHERE b.acct_dt > '20261031' AND abs(b.amt - p.amt) > 0.005""")
+    assert unbalanced.fetchone()[0] == 0
