@@ -77,8 +77,7 @@ def run_all(settings: Settings) -> PipelineResult:
     with dg.DagsterInstance.get() as instance:
         # the platform resource reads GJJ_LAKEHOUSE_ROOT, set above
         result = job.execute_in_process(instance=instance, raise_on_error=False)
-        evaluations = [e.event_specific_data for e in result.all_events
-                       if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+        evaluations = result.get_asset_check_evaluations()
     not_passed = [ev for ev in evaluations if not ev.passed]
     failed = [f"{ev.asset_key.to_user_string()}:{ev.check_name}" for ev in not_passed if ev.severity == dg.AssetCheckSeverity.ERROR]
     return PipelineResult(

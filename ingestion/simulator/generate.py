@@ -50,7 +50,7 @@ class _Clock:
 
 
 def generate(settings: Settings, url: str, scale: float, seed: int, bizdate: date | None = None) -> GenerationResult:
-    p = Profile(scale=scale, seed=seed, **({"bizdate": bizdate} if bizdate else {}))
+    p = Profile(scale=scale, seed=seed) if bizdate is None else Profile(scale=scale, seed=seed, bizdate=bizdate)
     rng = np.random.default_rng(seed)
     clock = _Clock()
     _reset(settings)

@@ -56,7 +56,7 @@ def core_tables(context: dg.AssetExecutionContext, platform: PlatformSettings) -
     context.log.info(report.summary())
     for log in report.batches:
         key = dg.AssetKey(["core", log.source_object])
-        meta = {"rows_read": log.rows_read, "rows_bronze": log.rows_bronze, "rows_quarantine": log.rows_quarantine,
+        meta: dict[str, dg.RawMetadataValue] = {"rows_read": log.rows_read, "rows_bronze": log.rows_bronze, "rows_quarantine": log.rows_quarantine,
                 "rows_already_loaded": log.rows_already_loaded, "watermark": log.watermark_to or "", "batch_id": log.batch_id}
         if log.status != "ok":
             raise dg.Failure(f"核心表 {log.source_object} 抽取失败 / extraction failed: {log.message}", metadata=meta)
@@ -78,7 +78,7 @@ def partner_feeds(context: dg.AssetExecutionContext, platform: PlatformSettings)
         read = sum(f.rows_read for f in files)
         bronze = sum(f.rows_bronze for f in files)
         quarantine = sum(f.rows_quarantine for f in files)
-        meta = {"files": len(files), "files_rejected": sum(f.status == "rejected" for f in files),
+        meta: dict[str, dg.RawMetadataValue] = {"files": len(files), "files_rejected": sum(f.status == "rejected" for f in files),
                 "rows_read": read, "rows_bronze": bronze, "rows_quarantine": quarantine}
         key = dg.AssetKey(["feeds", feed])
         yield dg.MaterializeResult(
