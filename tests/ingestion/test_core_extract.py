@@ -523,10 +523,10 @@ def test_bad_values_go_to_quarantine_and_nothing_is_lost(make_core_db, settings,
     assert "无法转换为数值" in amt["reason"] and "not numeric" in amt["reason"] and "'abc'" in amt["reason"]
     assert json.loads(amt["raw"])["amt"] == "abc"
     assert amt["batch_id"] == txn.batch_id and amt["source_system"] == "core"
-    # position in the batch: the source's row order (rowid), 1-based
-    with db.engine.connect() as conn:
-        order = [r[0] for r in conn.execute(sa.text("SELECT txn_no FROM dp_indi_txn ORDER BY rowid"))]
-    assert amt["row_number"] == order.index("TBAD00000000001") + 1
+    # a database row is identified by its key (in the raw row); its position in the batch is 1-based but
+    # follows the parallel read, not a guaranteed source order
+    assert json.loads(amt["raw"])["txn_no"] == "TBAD00000000001"
+    assert 1 <= amt["row_number"] <= txn.rows_read
 
     stamp = quarantined["dp_indi_txn:TBAD00000000002"]
     assert (
