@@ -19,3 +19,14 @@
         order by _ingested_at desc, _row_number desc
     ) = 1
 {%- endmacro %}
+
+
+{#- The bronze rows an incremental model has not seen yet (ingested after its newest row), latest
+    version per key; the whole table on a first or full-refresh build. -#}
+{% macro core_increment(table, keys) -%}
+    {%- if is_incremental() -%}
+    {{ core_latest(table, keys, where='_ingested_at > (select max(m._ingested_at) from ' ~ this ~ ' as m)') }}
+    {%- else -%}
+    {{ core_latest(table, keys) }}
+    {%- endif -%}
+{%- endmacro %}

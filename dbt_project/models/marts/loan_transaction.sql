@@ -9,11 +9,7 @@
 }}
 
 with source as (
-    {% if is_incremental() %}
-    {{ core_latest('ln_txn', ['txn_no'], where='_ingested_at > (select max(m._ingested_at) from ' ~ this ~ ' as m)') }}
-    {% else %}
-    {{ core_latest('ln_txn', ['txn_no']) }}
-    {% endif %}
+    {{ core_increment('ln_txn', ['txn_no']) }}
 ),
 
 renamed as (

@@ -11,11 +11,7 @@
 }}
 
 with source as (
-    {% if is_incremental() %}
-    {{ core_latest('dp_indi_txn', ['txn_no'], where='_ingested_at > (select max(m._ingested_at) from ' ~ this ~ ' as m)') }}
-    {% else %}
-    {{ core_latest('dp_indi_txn', ['txn_no']) }}
-    {% endif %}
+    {{ core_increment('dp_indi_txn', ['txn_no']) }}
 ),
 
 renamed as (
