@@ -111,7 +111,7 @@ def make_intents(p: Profile, acc: Accounts, loans: Loans, rng: np.random.Generat
         req = pay if mode == 1 else pay * 12
         a = loans.acct[li]
         ok = (due >= start[a]) & (due < stop[a])
-        parts.append((a[ok], due[ok] - (0 if mode == 1 else 0), np.full(ok.sum(), "0103"), req[ok], li[ok],
+        parts.append((a[ok], due[ok], np.full(ok.sum(), "0103"), req[ok], li[ok],
                       np.where(mode == 1, kk, 0)[ok]))
     # 2026 revision: property-fee and renovation withdrawals from 2026-09-20
     new_rules = day("2026-09-20")
@@ -127,7 +127,6 @@ def make_intents(p: Profile, acc: Accounts, loans: Loans, rng: np.random.Generat
 
 def run(p: Profile, units: Units, acc: Accounts, loans: Loans, intents: Intents, rng: np.random.Generator) -> LedgerResult:
     months = [day(m) for m in p.months] + [day(p.bizdate) + 1]
-    biz = day(p.bizdate)
     n = acc.n
     bal = np.zeros(n, np.int64)
     prev = np.zeros(n, np.int64)
@@ -265,7 +264,6 @@ def run(p: Profile, units: Units, acc: Accounts, loans: Loans, intents: Intents,
             cur[idx] = 0
             jishu[idx] = 0
             post(idx, np.full(len(idx), me - 1), JX, interest, int_amt=interest)
-    del biz
     return LedgerResult(
         txns=txns.frame(), draws=draws.frame(), state_log=log.frame(),
         final={"bal": bal, "prev": prev, "cur": cur, "status": status, "base": base, "unit": unit,

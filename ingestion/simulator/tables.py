@@ -103,7 +103,6 @@ def _units(con: duckdb.DuckDBPyConnection, p: Profile, units: Units, acc: Accoun
     agent_birth = rng.integers(day("1970-01-01"), day("1998-01-01"), n)
     names = np.char.add(np.char.add(np.char.add("三门峡市", rng.choice(identity.GIVEN, n)), rng.choice(identity.GIVEN, n)),
                         UNIT_NAME_SUFFIX[kind_i])
-    names = np.char.add(np.char.add(names, ""), np.where(np.char.endswith(names, "有限公司"), "", ""))
     register(con, "u_arr", {
         "i": np.arange(n), "unit_no": units.unit_no, "unit_nm": names,
         "uscc": identity.uscc_codes(rng, n, area_gb), "econ_kind": ECON_BY_KIND[kind_i], "unit_kind": units.kind,
@@ -328,7 +327,6 @@ SUBJECTS = [  # code, name, level, attribute, balance direction
 
 
 def _finance(con: duckdb.DuckDBPyConnection, p: Profile) -> None:
-    golive = day(p.golive)
     con.execute("CREATE OR REPLACE TABLE fn_subject AS SELECT * FROM (VALUES " + ", ".join(
         f"('{c}', '{n}', {lv}, '{a}', '{d}', '{p.golive:%Y%m%d}090000')" for c, n, lv, a, d in SUBJECTS
     ) + ") t(subj_cd, subj_nm, subj_lvl, subj_attr, bal_dir, upd_tm)")
@@ -386,4 +384,3 @@ def _finance(con: duckdb.DuckDBPyConnection, p: Profile) -> None:
             round(coalesce(o.amt, 0) + sum(coalesce(m.net, 0)) OVER (PARTITION BY g.bank_acct ORDER BY g.ym), 2) AS bal,
             strftime(last_day(strptime(g.ym || '01', '%Y%m%d')), '%Y%m%d') || '235900' AS upd_tm
         FROM grid g LEFT JOIN m USING (bank_acct, ym) LEFT JOIN opening o USING (bank_cd)""")
-    del golive

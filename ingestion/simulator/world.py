@@ -196,7 +196,7 @@ def make_loans(p: Profile, acc: Accounts, rng: np.random.Generator) -> Loans:
     golive, biz = day(p.golive), day(p.bizdate)
     want = p.n(p.loans, 30)
     cand = rng.permutation(acc.n)[: min(acc.n, want * 4)]
-    lo = np.maximum(np.maximum(acc.open_day[cand], acc.unseal_day[cand].clip(max=acc.open_day[cand])) + 200, golive + 10)
+    lo = np.maximum(acc.open_day[cand] + 200, golive + 10)  # six months of contributions first
     hi = np.minimum(np.minimum(acc.end_day[cand], acc.seal_day[cand]), np.minimum(acc.freeze_day[cand], biz)) - 5
     ok = hi > lo
     cand, lo, hi = cand[ok], lo[ok], hi[ok]
