@@ -11,11 +11,13 @@ import shutil
 import sys
 from pathlib import Path
 
+import duckdb
 from deltalake import DeltaTable
 
 from bench.machine import Measured, run_measured, write_result
 from gjj.settings import Settings
 from ingestion.bronze import meta_path
+from ingestion.core_source import load_extension
 
 
 def _gjj(*args: str) -> list[str]:
@@ -77,12 +79,17 @@ def _restore_landing(settings: Settings) -> None:
 
 
 def _per_object_seconds(settings: Settings) -> dict[str, float]:
-    log = DeltaTable(str(meta_path(settings.bronze_dir, "ingestion_log"))).to_pyarrow_table().to_pylist()
-    out: dict[str, float] = {}
-    for row in log:
-        if row["source_system"] == "core" and row["finished_at"] is not None:
-            out[row["source_object"]] = out.get(row["source_object"], 0.0) + (row["finished_at"] - row["started_at"]).total_seconds()
-    return out
+    """Seconds per core table from the ingestion log (read with DuckDB: deltalake's pyarrow path can abort
+    the interpreter at exit, delta-io/delta-rs#2184)."""
+    con = duckdb.connect()
+    load_extension(con, "delta")
+    rows = con.execute(
+        "SELECT source_object, sum(epoch(finished_at) - epoch(started_at)) FROM delta_scan(?) "
+        "WHERE source_system = 'core' AND finished_at IS NOT NULL GROUP BY 1 ORDER BY 1",
+        [str(meta_path(settings.bronze_dir, "ingestion_log"))],
+    ).fetchall()
+    con.close()
+    return {name: float(seconds) for name, seconds in rows}
 
 
 def _rows(settings: Settings) -> int:
