@@ -71,6 +71,7 @@ def run_all(settings: Settings) -> PipelineResult:
     from orchestration.definitions import defs
     from publish import read_current
 
+    _remove_old_dbt_targets()
     os.environ["DAGSTER_HOME"] = str(dagster_home(settings))
     os.environ["GJJ_LAKEHOUSE_ROOT"] = str(settings.root)
     job = defs.resolve_job_def("daily_incremental")
@@ -86,6 +87,14 @@ def run_all(settings: Settings) -> PipelineResult:
         rows_by_layer=rows_by_layer(settings),
         snapshot_version=read_current(settings.snapshots_dir),
     )
+
+
+def _remove_old_dbt_targets() -> None:
+    """dagster-dbt leaves one target/<op>-<run>-<hash>/ folder per run: only the last run's is kept."""
+    from orchestration.warehouse_project import project
+
+    for folder in Path(project.project_dir, "target").glob("warehouse_models-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def rows_by_layer(settings: Settings) -> dict[str, int]:
