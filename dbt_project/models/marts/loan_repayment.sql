@@ -9,12 +9,12 @@
     )
 }}
 
-with source as (
-    {{ core_increment('ln_txn', ['txn_no']) }}
-),
-
-renamed as (
-    {{ loan_transactions_renamed('source') }}
+-- Reads the loan ledger mart (one read of bronze for both), new rows only on an incremental run.
+with renamed as (
+    select * from {{ ref('loan_transaction') }}
+    {% if is_incremental() %}
+    where _ingested_at > (select max(m._ingested_at) from {{ this }} as m)
+    {% endif %}
 )
 
 select
