@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import typer
 
-from gjj.settings import get_settings
+from gjj.settings import Settings, get_settings
 
 app = typer.Typer(help="住房公积金数据平台 / housing provident fund data platform", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (results under bench/results/)", no_args_is_help=True)
@@ -74,6 +76,33 @@ def pipeline_run() -> None:
     typer.echo(result.summary(settings))
     if not result.success:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def freshness(
+    as_of: str = typer.Option(None, help="China time YYYY-MM-DDTHH:MM (default: the simulated business date, 09:00)"),
+) -> None:
+    """及时性: each partner feed's latest file against its contract's SLA (late files, missing days)."""
+    from ingestion.feed_loader import check_freshness
+
+    settings = get_settings()
+    when = datetime.fromisoformat(as_of) if as_of else _business_morning(settings)
+    for f in check_freshness(settings, when):
+        late = ", ".join(f"{x.file}" for x in f.late_files) or "-"
+        missing = ", ".join(d.isoformat() for d in f.missing_dates) or "-"
+        typer.echo(f"{f.feed:<5} {f.status:<8} expected {f.expected_date} latest {f.latest_file_date}  "
+                   f"missing days: {missing}  late files: {late}")
+
+
+def _business_morning(settings: Settings) -> datetime:
+    """09:00 China time the day after the simulated business date (when the night's feeds are due)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(settings.core_url)
+    with engine.connect() as db:
+        biz = db.execute(sa.text("SELECT ctl_val FROM sys_ctl WHERE ctl_key = 'BIZ_DATE'")).scalar_one()
+    engine.dispose()
+    return datetime.strptime(biz, "%Y%m%d") + timedelta(days=1, hours=9)
 
 
 @bench_app.command("ingest")
