@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from calendar import monthrange
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -25,6 +26,9 @@ from ingestion.simulator.profile import Profile, base_bounds, day, loan_rate
 from ingestion.simulator.tables import SUBJECTS
 from ingestion.simulator.world import BANK_BINS, Loans, instalments, loan_due_day
 from ingestion.simulator.writer import duckdb_attach
+
+if TYPE_CHECKING:  # generate imports this module lazily; no import cycle at run time
+    from ingestion.simulator.generate import GenerationResult
 
 
 def _bizdate(con: duckdb.DuckDBPyConnection) -> tuple[date, int, float]:
@@ -39,7 +43,7 @@ def _next_no(con: duckdb.DuckDBPyConnection, table: str, col: str, prefix_len: i
     return int(top[prefix_len:]) if top else 0
 
 
-def advance(settings: Settings, url: str, days: int, _td: object = None):  # type: ignore[no-untyped-def]
+def advance(settings: Settings, url: str, days: int) -> GenerationResult:
     from ingestion.simulator.generate import GenerationResult, _feeds
 
     con = duckdb.connect()
