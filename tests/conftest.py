@@ -1,12 +1,16 @@
-"""Shared fixtures: a simulated center at scale 0.01, generated once per test session."""
+"""Shared fixtures, each built once per test session: a simulated center at scale 0.01, and the same kind of
+center ingested and built into a warehouse by dbt."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from gjj.settings import Settings
+from tests.warehouse import connect, dbt, error_failures, gjj
 
 SCALE = 0.01
 SEED = 11
@@ -20,3 +24,24 @@ def center(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(lakehouse_root=Path(tmp_path_factory.mktemp("center")))
     generate(settings, settings.core_url, SCALE, SEED)
     return settings
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Lakehouse root with generated + ingested data and a successful ``dbt seed`` + ``dbt build``."""
+    root = tmp_path_factory.mktemp("dbt_lakehouse")
+    gjj(root, "generate", "--scale", "0.01")
+    gjj(root, "ingest")
+    seed = dbt(root, "seed")
+    assert seed.success, error_failures(seed)
+    build = dbt(root, "build")
+    assert not error_failures(build), error_failures(build)
+    assert build.success
+    yield root
+
+
+@pytest.fixture
+def wh(built: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(built)
+    yield con
+    con.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dbt_project.conftest import PROJECT
+from tests.warehouse import PROJECT
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbt_project.conftest import connect, dbt, error_failures, gjj
+from tests.warehouse import connect, dbt, error_failures, gjj
 
 pytestmark = pytest.mark.integration
 

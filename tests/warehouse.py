@@ -1,17 +1,18 @@
-"""A simulated center at scale 0.01, ingested into bronze, and a dbt build of the warehouse on it."""
+"""Helpers for tests over a built warehouse: run gjj and dbt on a lakehouse root, open the warehouse.
+
+The session fixture ``built`` (tests/conftest.py) uses them: a center at scale 0.01, ingested into bronze
+and built by ``dbt seed`` + ``dbt build``, shared by every concern's tests (dbt, quality, masking, audit …)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 PROJECT = REPO / "dbt_project"
 GJJ = str(Path(sys.executable).parent / "gjj")
 
@@ -57,24 +58,3 @@ def connect(root: Path) -> duckdb.DuckDBPyConnection:
         duckdb_extensions.import_extension("delta", con=con)
         con.execute("LOAD delta")
     return con
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Lakehouse root with generated + ingested data and a successful ``dbt seed`` + ``dbt build``."""
-    root = tmp_path_factory.mktemp("dbt_lakehouse")
-    gjj(root, "generate", "--scale", "0.01")
-    gjj(root, "ingest")
-    seed = dbt(root, "seed")
-    assert seed.success, error_failures(seed)
-    build = dbt(root, "build")
-    assert not error_failures(build), error_failures(build)
-    assert build.success
-    yield root
-
-
-@pytest.fixture
-def wh(built: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(built)
-    yield con
-    con.close()
