@@ -127,6 +127,7 @@ def publish(
     rollback: bool = typer.Option(False, "--rollback", help="Switch CURRENT back to the previous (or --to) version"),
     to: int = typer.Option(None, "--to", help="Version to roll back to (with --rollback)"),
     list_: bool = typer.Option(False, "--list", help="List the kept snapshot versions"),
+    full: bool = typer.Option(False, "--full", help="Build the new version from scratch, not on the current one"),
 ) -> None:
     """Publish the warehouse marts as a new immutable snapshot (or roll back, or list versions)."""
     from publish import PublishError, list_versions, publish_snapshot
@@ -140,7 +141,7 @@ def publish(
         elif rollback:
             typer.echo(f"CURRENT → {roll_back(settings, to).summary()}")
         else:
-            typer.echo(f"published {publish_snapshot(settings).summary()}")
+            typer.echo(f"published {publish_snapshot(settings, full=full).summary()}")
     except PublishError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=1) from exc

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     seed: int = Field(default=20261126, description="Simulator seed")
     extract_batch_rows: int = Field(default=500_000, gt=0, description="Rows per streamed extract batch")
     snapshots_kept: int = Field(default=5, ge=1, description="Published snapshot versions kept for rollback")
+    duckdb_memory_limit: str = Field(
+        default="4GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$",
+        description="DuckDB memory_limit of the dbt build and of publishing (they spill to disk beyond it)",
+    )
     api_host: str = Field(default="127.0.0.1", description="Serving API bind address")
     api_port: int = Field(default=8000, description="Serving API port")
     dagster_port: int = Field(default=3000, description="Dagster UI port")

@@ -28,5 +28,6 @@ OWNER = "team:data-stewards"  # 数据管理科 (data stewards): the owner the U
 
 
 def dbt_env(settings: Settings) -> None:
-    """dbt reads the lakehouse root from the environment: make it the run's root."""
+    """dbt reads the lakehouse root and its memory limit from the environment: make them the run's."""
     os.environ["GJJ_LAKEHOUSE_ROOT"] = str(settings.root)
+    os.environ["GJJ_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit

@@ -18,6 +18,7 @@ MEMBER_TRANSACTION = {
     "ywlsh": "VARCHAR", "grzh": "VARCHAR", "dwzh": "VARCHAR", "jzrq": "DATE", "gjhtqywlx": "VARCHAR",
     "fse": "DECIMAL(18,2)", "fslxe": "DECIMAL(18,2)", "grzhye": "DECIMAL(18,2)", "tqyy": "VARCHAR",
     "tqfs": "VARCHAR", "czbz": "VARCHAR", "hbjny": "VARCHAR", "zhaiyao": "VARCHAR",
+    "_dbt_loaded_at": "TIMESTAMP",  # the publisher's watermark (INCREMENTAL_MARTS)
 }
 UNIT_SUMMARY = {
     "dwzh": "VARCHAR", "dwmc": "VARCHAR", "zzjgdm": "VARCHAR", "dwjjlx": "VARCHAR", "dwsshy": "VARCHAR",
@@ -46,4 +47,13 @@ SERVING_TABLES: dict[str, tuple[str, ...]] = {
     "member_account": ("grzh",),
     "member_transaction": ("grzh", "jzrq", "ywlsh"),
     "unit_summary": ("dwzh",),
+}
+
+# Incremental marts (dbt delete+insert on the key; rows written by a run carry its _dbt_loaded_at):
+# the publisher carries them over from the previous snapshot and applies only the rows written since.
+# Key and the date whose month partitions their Parquet. tests/dbt_project checks this against dbt.
+INCREMENTAL_MARTS: dict[str, tuple[str, str]] = {
+    "member_transaction": ("ywlsh", "jzrq"),
+    "loan_transaction": ("ywlsh", "ywfsrq"),
+    "loan_repayment": ("ywlsh", "ywfsrq"),
 }

@@ -34,11 +34,34 @@ def _sqlite_type(duck_type: str) -> str:
     return "TEXT"
 
 
+def _select_list(cols: list[tuple[str, str]]) -> str:
+    """Columns as the serving store keeps them: integers and reals as such, everything else as text."""
+    return ", ".join(f'"{c}"' if _sqlite_type(t) != "TEXT" or t == "VARCHAR" else f'CAST("{c}" AS VARCHAR)'
+                     for c, t in cols)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, path: Path, sources: dict[str, str],
+            cols: dict[str, list[tuple[str, str]]]) -> None:
+    """INSERT … SELECT each table's rows from its DuckDB relation, ordered by the lookup key
+    (set-based through DuckDB's sqlite extension, so lookups touch few pages)."""
+    duckdb_extensions.import_extension("sqlite", con=con)
+    con.execute("ATTACH '" + str(path).replace("'", "''") + "' AS serving (TYPE sqlite)")
+    try:
+        for table, relation in sources.items():
+            key = ", ".join(SERVING_TABLES[table])
+            con.execute(f"INSERT INTO serving.{table} SELECT {_select_list(cols[table])} FROM {relation} ORDER BY {key}")
+    finally:
+        con.execute("DETACH serving")
+
+
+def _counts(lite: sqlite3.Connection) -> dict[str, int]:
+    return {t: int(lite.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in SERVING_TABLES}
+
+
 def write_serving_store(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, int]:
     """Copy SERVING_TABLES from schema ``marts`` of ``con`` into a new SQLite file; rows per table.
 
-    DDL (keys, WITHOUT ROWID) through sqlite3 for exact control; the rows set-based through
-    DuckDB's sqlite extension (INSERT … SELECT ordered by the key, so lookups touch few pages);
+    DDL (keys, WITHOUT ROWID) through sqlite3 for exact control; the rows set-based through DuckDB;
     indexes after the load.
     """
     cols = {t: _columns(con, t) for t in SERVING_TABLES}
@@ -55,16 +78,7 @@ def write_serving_store(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str,
     finally:
         lite.close()
 
-    duckdb_extensions.import_extension("sqlite", con=con)
-    con.execute("ATTACH '" + str(path).replace("'", "''") + "' AS serving (TYPE sqlite)")
-    try:
-        for table, key in SERVING_TABLES.items():
-            select = ", ".join(
-                f'"{c}"' if _sqlite_type(t) != "TEXT" or t == "VARCHAR" else f'CAST("{c}" AS VARCHAR)'
-                for c, t in cols[table])
-            con.execute(f"INSERT INTO serving.{table} SELECT {select} FROM marts.{table} ORDER BY {', '.join(key)}")
-    finally:
-        con.execute("DETACH serving")
+    _insert(con, path, {t: f"marts.{t}" for t in SERVING_TABLES}, cols)
 
     lite = sqlite3.connect(path)
     try:
@@ -72,6 +86,38 @@ def write_serving_store(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str,
         lite.execute("CREATE INDEX ix_member_transaction_grzh_jzrq_ywlsh ON member_transaction (grzh, jzrq, ywlsh)")
         lite.execute("ANALYZE")
         lite.commit()
-        return {t: int(lite.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in SERVING_TABLES}
+        return _counts(lite)
+    finally:
+        lite.close()
+
+
+def replace_serving_rows(con: duckdb.DuckDBPyConnection, path: Path,
+                         deltas: dict[str, tuple[str, str]]) -> dict[str, int]:
+    """Bring a copy of the previous serving store up to schema ``marts`` of ``con``; rows per table.
+
+    ``deltas`` maps a table to two DuckDB relations: its changed rows and the versions they replace.
+    Those tables lose the replaced versions (deleted by the lookup key) and gain the changed rows; every
+    other serving table is emptied and loaded again (they are small).
+    """
+    cols = {t: _columns(con, t) for t in SERVING_TABLES}
+    lite = sqlite3.connect(path)
+    try:
+        for table, key in SERVING_TABLES.items():
+            if table not in deltas:
+                lite.execute(f"DELETE FROM {table}")
+                continue
+            key_cols = [c for c in cols[table] if c[0] in key]
+            old = con.execute(f"SELECT {_select_list(key_cols)} FROM {deltas[table][1]}").fetchall()
+            where = " AND ".join(f'"{c}" = ?' for c, _ in key_cols)
+            lite.executemany(f"DELETE FROM {table} WHERE {where}", old)
+        lite.commit()
+    finally:
+        lite.close()
+
+    _insert(con, path, {t: deltas[t][0] if t in deltas else f"marts.{t}" for t in SERVING_TABLES}, cols)
+
+    lite = sqlite3.connect(path)
+    try:
+        return _counts(lite)
     finally:
         lite.close()

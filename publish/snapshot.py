@@ -2,8 +2,8 @@
 
 Layout under ``settings.snapshots_dir``::
 
-    v<N>/snapshot.duckdb            every table of schema marts (read-only copy for analytics)
-    v<N>/parquet/<table>.parquet the same tables as Parquet
+    v<N>/snapshot.duckdb         every table of schema marts (read-only copy for analytics)
+    v<N>/parquet/<table>.parquet the same tables as Parquet (incremental marts: <table>/month=YYYY-MM/)
     v<N>/serving.sqlite          indexed copy for the API's point lookups (publish.serving_store)
     v<N>/manifest.json           version, created_at, source warehouse, row counts, sha256 of files
     CURRENT                      'v<N>' — switched with write-temp + os.replace
@@ -15,7 +15,6 @@ verified; any failure removes the staging folder and leaves CURRENT as it was.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -24,22 +23,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 from gjj.settings import Settings
-from publish.contract import CONTRACT
-from publish.serving_store import write_serving_store
+from publish import build
+from publish.build import MANIFEST, PublishError, StaleBase, build_snapshot
 
 CURRENT = "CURRENT"
-MANIFEST = "manifest.json"
 _VERSION_DIR = re.compile(r"^v(\d+)$")
-
-
-class PublishError(RuntimeError):
-    """The warehouse cannot be published (missing table, contract break, count mismatch …)."""
 
 
 @dataclass(frozen=True)
@@ -124,105 +115,12 @@ def _publish_lock(snapshots_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+def publish_snapshot(settings: Settings, full: bool = False) -> SnapshotInfo:
+    """Publish every table of schema ``marts`` as snapshot v<N+1>, switch CURRENT, prune old versions.
 
-
-def _sql_str(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
-def _step(name: str) -> None:
-    """Hook between publish steps (tests inject failures here)."""
-
-
-def _mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'wh' "
-                       "AND table_schema = 'marts' ORDER BY table_name").fetchall()
-    return [str(r[0]) for r in rows]
-
-
-def _check_contract(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
-    missing = sorted(set(CONTRACT) - set(tables))
-    if missing:
-        raise PublishError(f"warehouse lacks contract marts / 数仓缺少约定的集市表: {', '.join(missing)}")
-    for table, columns in CONTRACT.items():
-        have = {str(c) for (c,) in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'wh' "
-            "AND table_schema = 'marts' AND table_name = ?", [table]).fetchall()}
-        lacking = sorted(set(columns) - have)
-        if lacking:
-            raise PublishError(f"marts.{table} lacks contract columns / 缺少约定字段: {', '.join(lacking)}")
-
-
-def _build(settings: Settings, staging: Path, version: int) -> dict[str, object]:
-    warehouse = settings.warehouse_path
-    if not warehouse.is_file():
-        raise PublishError(f"no warehouse at {warehouse} / 数仓文件不存在")
-    (staging / "parquet").mkdir(parents=True)
-    db = staging / "snapshot.duckdb"
-    # Named snapshot.duckdb so that readers write marts.<table> (a file named marts.duckdb would make the
-    # catalog clash with the schema).
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH {_sql_str(db)} AS snap")
-        con.execute("USE snap")
-        # Hold the warehouse only while copying it; everything after reads the copy.
-        con.execute(f"ATTACH {_sql_str(warehouse)} AS wh (READ_ONLY)")
-        tables = _mart_tables(con)
-        _check_contract(con, tables)
-        con.execute("CREATE SCHEMA marts")
-        source_rows: dict[str, int] = {}
-        for t in tables:
-            con.execute(f'CREATE TABLE marts."{t}" AS SELECT * FROM wh.marts."{t}"')
-            source_rows[t] = int(con.execute(f'SELECT count(*) FROM wh.marts."{t}"').fetchone()[0])  # type: ignore[index]
-        con.execute("DETACH wh")
-        _step("duckdb")
-        for t in tables:
-            con.execute(f"COPY marts.\"{t}\" TO {_sql_str(staging / 'parquet' / f'{t}.parquet')} "
-                        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
-        _step("parquet")
-        serving_rows = write_serving_store(con, staging / "serving.sqlite")
-        _step("serving")
-        columns = {t: {str(c): str(d) for c, d in con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'marts' "
-            "AND table_name = ? ORDER BY ordinal_position", [t]).fetchall()} for t in tables}
-        snap_rows = {t: int(con.execute(f'SELECT count(*) FROM marts."{t}"').fetchone()[0]) for t in tables}  # type: ignore[index]
-        pq_rows = {t: int(con.execute("SELECT count(*) FROM read_parquet(?)",
-                                      [str(staging / "parquet" / f"{t}.parquet")]).fetchone()[0]) for t in tables}  # type: ignore[index]
-        con.execute("USE memory")
-        con.execute("DETACH snap")
-    finally:
-        con.close()
-    for t in tables:
-        if not (source_rows[t] == snap_rows[t] == pq_rows[t] == serving_rows.get(t, source_rows[t])):
-            raise PublishError(f"row counts differ for {t}: warehouse {source_rows[t]}, duckdb {snap_rows[t]}, "
-                               f"parquet {pq_rows[t]}, serving {serving_rows.get(t)}")
-    stat = warehouse.stat()
-    files = sorted(p for p in staging.rglob("*") if p.is_file())
-    manifest: dict[str, object] = {
-        "version": version,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "source_warehouse": {"path": str(warehouse), "bytes": stat.st_size,
-                             "modified_at": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds")},
-        "duckdb_version": duckdb.__version__,
-        "serving_store": {"file": "serving.sqlite", "tables": sorted(serving_rows),
-                          "amounts": "DECIMAL stored as TEXT with full scale; Decimal(text) round-trips exactly"},
-        "tables": {t: {"rows": source_rows[t], "columns": columns[t], "parquet": f"parquet/{t}.parquet",
-                       "in_serving_store": t in serving_rows} for t in tables},
-        "files": {str(p.relative_to(staging)): {"bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files},
-    }
-    _step("manifest")
-    (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    return manifest
-
-
-def publish_snapshot(settings: Settings) -> SnapshotInfo:
-    """Publish every table of schema ``marts`` as snapshot v<N+1>, switch CURRENT, prune old versions."""
+    Built on the current version (its files copied, only what changed applied: publish.build) unless
+    ``full`` or there is none.
+    """
     snapshots_dir = settings.snapshots_dir
     with _publish_lock(snapshots_dir):
         for stale in snapshots_dir.glob(".staging-*"):
@@ -231,14 +129,20 @@ def publish_snapshot(settings: Settings) -> SnapshotInfo:
         version = max([*existing, read_current(snapshots_dir) or 0, 0]) + 1
         staging = snapshots_dir / f".staging-v{version}-{uuid.uuid4().hex[:8]}"
         try:
-            manifest = _build(settings, staging, version)
-            _step("rename")
+            current = read_current(snapshots_dir)
+            base = None if full or current is None else version_dir(snapshots_dir, current)
+            try:
+                manifest = build_snapshot(settings, staging, version, base)
+            except StaleBase as stale:
+                shutil.rmtree(staging)
+                manifest = build_snapshot(settings, staging, version, None, note=f"built in full: {stale}")
+            build.step("rename")
             os.rename(staging, version_dir(snapshots_dir, version))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         _fsync_dir(snapshots_dir)
-        _step("switch")
+        build.step("switch")
         _write_current(snapshots_dir, version)
         _prune(snapshots_dir, settings.snapshots_kept, version)
         tables = {t: int(v["rows"]) for t, v in manifest["tables"].items()}  # type: ignore[attr-defined]

@@ -64,7 +64,7 @@ def build_synthetic_warehouse(path: Path, accounts: int = 200, txns_per_account:
             0::DECIMAL(18,2), (k * 720 + i % 1000)::DECIMAL(18,2),
             CASE WHEN {ty}[(i + k) % {len(TYPES)} + 1] IN ('11', '12') THEN '01' END,
             CASE WHEN {ty}[(i + k) % {len(TYPES)} + 1] IN ('11', '12') THEN '2' END, '0',
-            strftime(DATE '2016-01-15' + (k * 30)::INTEGER, '%Y-%m'), '汇缴'
+            strftime(DATE '2016-01-15' + (k * 30)::INTEGER, '%Y-%m'), '汇缴', TIMESTAMP '2026-11-01 02:00:00'
             FROM range({accounts}) a(i), range({txns_per_account}) t(k)""")
         con.execute(f"""INSERT INTO marts.indicator_monthly SELECT
             strftime(DATE '2024-01-01' + to_months(m::INTEGER), '%Y-%m'), x, l,

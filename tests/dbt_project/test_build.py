@@ -205,3 +205,16 @@ def test_indicators_equal_an_independent_recomputation(built: Path, wh: duckdb.D
 def test_project_files_keep_dbt_artifacts_out_of_git() -> None:
     ignored = (PROJECT / ".gitignore").read_text(encoding="utf-8").split()
     assert "target/" in ignored and "logs/" in ignored
+
+
+def test_the_publisher_knows_every_incremental_mart(built: Path) -> None:
+    """publish.contract.INCREMENTAL_MARTS (carried over by delta) = the incremental marts of dbt, same keys."""
+    import json
+
+    from publish.contract import INCREMENTAL_MARTS
+
+    nodes = json.loads((PROJECT / "target" / "manifest.json").read_text())["nodes"].values()
+    incremental = {n["name"]: n["config"]["unique_key"] for n in nodes
+                   if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"
+                   and n["config"]["schema"] == "marts"}
+    assert incremental == {t: key for t, (key, _month) in INCREMENTAL_MARTS.items()}

@@ -10,6 +10,7 @@ import pytest
 
 from gjj.settings import Settings
 from publish import PublishError, list_versions, publish_snapshot, read_current, rollback
+from publish import build as build_mod
 from publish import snapshot as snapshot_mod
 from publish.synthetic import build_synthetic_warehouse
 
@@ -91,7 +92,7 @@ def test_failure_midway_publishes_nothing(settings: Settings, monkeypatch: pytes
         if name == step:
             raise RuntimeError(f"injected failure at {name}")
 
-    monkeypatch.setattr(snapshot_mod, "_step", boom)
+    monkeypatch.setattr(build_mod, "step", boom)
     with pytest.raises(RuntimeError, match="injected"):
         publish_snapshot(settings)
     assert (settings.snapshots_dir / "CURRENT").read_bytes() == current_bytes
@@ -127,9 +128,64 @@ def test_reader_on_v1_keeps_working_while_v2_is_published_and_v1_pruned(settings
     # a new build with more rows, published twice with keep=1: v1 is deleted under the open readers
     build_synthetic_warehouse(settings.warehouse_path, accounts=60, txns_per_account=12, units=5, months=6)
     one = settings.model_copy(update={"snapshots_kept": 1})
-    publish_snapshot(one)
+    v2 = publish_snapshot(one).path
+    # same stamps but different rows (not a dbt run): the delta cannot reproduce it, v2 is built in full
+    assert json.loads((v2 / "manifest.json").read_text())["note"].startswith("built in full: row counts differ")
     assert publish_snapshot(one).version == 3 and not v1.exists()
     assert duck.execute("SELECT count(*) FROM marts.member_transaction").fetchone() == before == (600,)
     assert lite.execute("SELECT count(*) FROM member_transaction").fetchone() == (600,)
     duck.close()
     lite.close()
+
+
+def _same_rows(a: duckdb.DuckDBPyConnection, left: str, right: str) -> bool:
+    return a.execute(f"SELECT count(*) FROM (({left} EXCEPT ALL {right}) UNION ALL ({right} EXCEPT ALL {left}))"
+                     ).fetchone() == (0,)
+
+
+def test_second_publish_applies_only_the_changed_ledger_rows(settings: Settings) -> None:
+    v1 = publish_snapshot(settings).path
+    # a daily dbt run: two rows changed, three new ones (one in a new month), stamped by the run
+    con = duckdb.connect(str(settings.warehouse_path))
+    con.execute("UPDATE marts.member_transaction SET zhaiyao = '冲正', _dbt_loaded_at = TIMESTAMP '2026-11-02 02:00:00' "
+                "WHERE ywlsh IN (SELECT min(ywlsh) FROM marts.member_transaction UNION SELECT max(ywlsh) "
+                "FROM marts.member_transaction)")
+    con.execute("INSERT INTO marts.member_transaction SELECT 'N' || ywlsh[2:], grzh, dwzh, DATE '2026-11-02', gjhtqywlx, "
+                "fse, fslxe, grzhye, tqyy, tqfs, czbz, '2026-11', zhaiyao, TIMESTAMP '2026-11-02 02:00:00' "
+                "FROM marts.member_transaction ORDER BY ywlsh LIMIT 3")
+    con.execute("UPDATE marts.member_account SET grzhye = grzhye + 1")
+    con.close()
+
+    v2 = publish_snapshot(settings).path
+    manifest = json.loads((v2 / "manifest.json").read_text())
+    assert manifest["built_on"] == "v1"
+    assert manifest["tables"]["member_transaction"]["published"] == "delta of 5 rows"
+    assert manifest["tables"]["member_account"]["published"] == "whole"
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{settings.warehouse_path}' AS wh (READ_ONLY)")
+    con.execute(f"ATTACH '{v2 / 'snapshot.duckdb'}' AS snap (READ_ONLY)")
+    for t in ("member_transaction", "member_account", "unit_summary", "indicator_monthly"):
+        assert _same_rows(con, f"SELECT * FROM wh.marts.{t}", f"SELECT * FROM snap.marts.{t}"), t
+        assert _same_rows(con, f"SELECT * FROM wh.marts.{t}",
+                          f"SELECT * FROM read_parquet('{build_mod.parquet_glob(v2, t)}', hive_partitioning = false)"), t
+    lite_rows = sqlite3.connect(v2 / "serving.sqlite").execute(
+        "SELECT ywlsh, zhaiyao, jzrq FROM member_transaction").fetchall()
+    assert sorted(lite_rows) == sorted(
+        (y, z, str(d)) for y, z, d in con.execute("SELECT ywlsh, zhaiyao, jzrq FROM wh.marts.member_transaction").fetchall())
+    con.close()
+    # months the change did not touch are the previous version's files (hard links), new month written
+    parts = {p.parent.name: p for p in (v2 / "parquet" / "member_transaction").glob("month=*/*.parquet")}
+    untouched = [m for m in parts if m not in {"month=2016-01", "month=2016-12", "month=2026-11"}]
+    assert untouched and all(parts[m].samefile(v1 / "parquet" / "member_transaction" / m / parts[m].name)
+                             for m in untouched)
+    assert not (v1 / "parquet" / "member_transaction" / "month=2026-11").exists() and "month=2026-11" in parts
+
+
+def test_a_full_refresh_of_the_ledger_is_published_whole(settings: Settings) -> None:
+    publish_snapshot(settings)
+    con = duckdb.connect(str(settings.warehouse_path))
+    con.execute("UPDATE marts.member_transaction SET _dbt_loaded_at = TIMESTAMP '2026-11-03 02:00:00'")
+    con.close()
+    manifest = json.loads((publish_snapshot(settings).path / "manifest.json").read_text())
+    assert manifest["tables"]["member_transaction"]["published"] == "whole"
+    assert publish_snapshot(settings, full=True).version == 3

@@ -29,7 +29,8 @@ select
     r.dqqc,
     r.ywfsrq,
     p.yhrq,
-    r._ingested_at
+    r._ingested_at,
+    {{ dbt_loaded_at() }} as _dbt_loaded_at
 from renamed as r
 left join {{ ref('stg_core__loan_plans') }} as p on p.dkzh = r.dkzh and p.dqqc = r.dqqc
 where r.dkywmxlx in ('02', '03', '04', '05', '06')

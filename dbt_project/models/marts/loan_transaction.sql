@@ -27,5 +27,6 @@ select
     fxje,
     dqqc,
     ywfsrq,
-    _ingested_at
+    _ingested_at,
+    {{ dbt_loaded_at() }} as _dbt_loaded_at
 from renamed

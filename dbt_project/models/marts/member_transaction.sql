@@ -40,7 +40,8 @@ final as (
         -- added columns
         t.tqsqh,
         t.yywlsh,
-        t._ingested_at
+        t._ingested_at,
+        {{ dbt_loaded_at() }} as _dbt_loaded_at
     from renamed as t
     left join withdrawals as w on w.tqsqh = t.tqsqh
 )
