@@ -61,8 +61,8 @@ def _counts(lite: sqlite3.Connection) -> dict[str, int]:
 def write_serving_store(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, int]:
     """Copy SERVING_TABLES from schema ``marts`` of ``con`` into a new SQLite file; rows per table.
 
-    DDL (keys, WITHOUT ROWID) through sqlite3 for exact control; the rows set-based through DuckDB;
-    indexes after the load.
+    DDL (key, WITHOUT ROWID) through sqlite3 for exact control; the rows set-based through DuckDB in
+    key order (appends to the B-tree).
     """
     cols = {t: _columns(con, t) for t in SERVING_TABLES}
     lite = sqlite3.connect(path)
@@ -70,10 +70,8 @@ def write_serving_store(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str,
         lite.execute("PRAGMA page_size = 8192")
         for table, key in SERVING_TABLES.items():
             body = ", ".join(f'"{c}" {_sqlite_type(t)}' for c, t in cols[table])
-            if table == "member_transaction":
-                lite.execute(f"CREATE TABLE {table} ({body})")
-            else:
-                lite.execute(f"CREATE TABLE {table} ({body}, PRIMARY KEY ({', '.join(key)})) WITHOUT ROWID")
+            # clustered on the lookup key: one member's rows share pages, and no separate index
+            lite.execute(f"CREATE TABLE {table} ({body}, PRIMARY KEY ({', '.join(key)})) WITHOUT ROWID")
         lite.commit()
     finally:
         lite.close()
@@ -82,8 +80,6 @@ def write_serving_store(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str,
 
     lite = sqlite3.connect(path)
     try:
-        lite.execute("PRAGMA cache_size = -262144")
-        lite.execute("CREATE INDEX ix_member_transaction_grzh_jzrq_ywlsh ON member_transaction (grzh, jzrq, ywlsh)")
         lite.execute("ANALYZE")
         lite.commit()
         return _counts(lite)
