@@ -47,7 +47,6 @@ class StaleBase(PublishError):
 class MartPlan:
     """How one mart gets into the new snapshot."""
 
-    table: str
     rows: int = 0
     delta_rows: int | None = None  # None: copied whole
     months: set[str] = field(default_factory=set)  # Parquet months to (re)write, incremental marts only
@@ -133,7 +132,7 @@ def _plan_marts(con: duckdb.DuckDBPyConnection, tables: list[str],
     base_tables: dict[str, dict[str, object]] = dict(base["tables"]) if base else {}  # type: ignore[call-overload]
     plans: dict[str, MartPlan] = {}
     for t in tables:
-        plan = plans[t] = MartPlan(t, rows=int(_scalar(con, f'SELECT count(*) FROM wh.marts."{t}"')))  # type: ignore[call-overload]
+        plan = plans[t] = MartPlan(rows=int(_scalar(con, f'SELECT count(*) FROM wh.marts."{t}"')))  # type: ignore[call-overload]
         if t not in INCREMENTAL_MARTS:
             continue
         plan.stamp = _stamp(con, f'wh.marts."{t}"')
