@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import typer
+from analytics import cli as analytics_cli
 
+from audit import cli as audit_cli
 from gjj.settings import Settings, get_settings
+from masking import cli as masking_cli
+from quality import cli as quality_cli
 
 app = typer.Typer(help="住房公积金数据平台 / housing provident fund data platform", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (results under bench/results/)", no_args_is_help=True)
@@ -162,6 +166,10 @@ def bench_api(scale: float = typer.Option(1.0, help="Scale to benchmark (synthet
     from bench import api as bench
 
     typer.echo(bench.run(get_settings(), scale))
+
+# Each concern owns its commands in <concern>/cli.py.
+for _concern in (quality_cli, masking_cli, audit_cli, analytics_cli):
+    _concern.register(app)
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,1 @@
+"""Personal-data protection: Chinese PII detection, classification, masking, access control (issue #5)."""

@@ -1,0 +1,5 @@
+"""数据应用 applications: indicators, forecasts, profiles, dashboards (issue #7) — this concern's assets, checks and jobs, merged into the code location."""
+
+import dagster as dg
+
+defs = dg.Definitions()

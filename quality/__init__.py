@@ -1,0 +1,1 @@
+"""Data-quality governance: five-dimension rules, scores, reports, remediation (issue #4)."""
