@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import typer
-from analytics import cli as analytics_cli
 
+from analytics import cli as analytics_cli
 from audit import cli as audit_cli
 from gjj.settings import Settings, get_settings
 from masking import cli as masking_cli

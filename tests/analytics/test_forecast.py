@@ -1,0 +1,116 @@
+"""Forecasts: model choice by backtest on a series with a known pattern; liquidity arithmetic; what-if
+monotonicity on the store built from the scale-0.01 snapshot."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pytest
+
+from analytics.build import BuildResult
+from analytics.forecast import (
+    SERIES,
+    Factors,
+    ModelForecast,
+    Scenario,
+    backtest,
+    forecast_series,
+    mape,
+    next_months,
+    project_liquidity,
+    what_if,
+)
+
+
+def _seasonal(n: int = 84, seed: int = 7) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 1_000_000 + 5_000 * t + 120_000 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 10_000, n)
+
+
+def test_backtest_on_a_known_pattern_is_accurate_and_picks_the_better_model() -> None:
+    y = _seasonal()
+    fc = forecast_series("jce", y)
+    assert set(fc.mape) == {"ets", "sarima"}
+    assert fc.mape[fc.model] == min(fc.mape.values())
+    assert fc.mape[fc.model] < 0.03  # noise is 1% of the level
+    truth = 1_000_000 + 5_000 * np.arange(84, 96) + 120_000 * np.sin(2 * np.pi * np.arange(84, 96) / 12)
+    assert mape(truth, fc.forecast.mean) < 0.03
+    assert np.all(fc.forecast.lower <= fc.forecast.mean) and np.all(fc.forecast.mean <= fc.forecast.upper)
+    assert np.mean((fc.forecast.lower <= truth) & (truth <= fc.forecast.upper)) >= 0.75
+    # A model that ignores the season would do far worse: the backtest separates signal from noise.
+    flat = np.full_like(y, y.mean())
+    assert mape(y[-12:], flat[-12:]) > 3 * fc.mape[fc.model]
+
+
+def test_backtest_rejects_too_short_series() -> None:
+    with pytest.raises(ValueError, match="too short"):
+        backtest(np.arange(20, dtype=float), "ets")
+
+
+def test_mape_skips_zero_actuals() -> None:
+    assert mape(np.array([0.0, 100.0, 200.0]), np.array([5.0, 110.0, 180.0])) == pytest.approx(0.1)
+    assert np.isnan(mape(np.zeros(3), np.ones(3)))
+
+
+def test_next_months_rolls_over_the_year() -> None:
+    assert next_months("2026-11", 3) == ["2026-12", "2027-01", "2027-02"]
+
+
+def test_liquidity_is_the_running_balance_of_the_flows() -> None:
+    one = np.ones(3)
+    flows = {"jce": ModelForecast(100 * one, 90 * one, 110 * one), "tqe": ModelForecast(40 * one, 40 * one, 40 * one),
+             "dkffe": ModelForecast(30 * one, 30 * one, 30 * one), "dkhse": ModelForecast(10 * one, 10 * one, 10 * one)}
+    out = project_liquidity(1000, 500, flows, Factors(deposit=1.5, withdrawal=0.5, loan=2.0))
+    assert out["jcye"].to_list() == [1130, 1260, 1390]  # +150 - 20 a month
+    assert out["dkye"].to_list() == [550, 600, 650]  # +60 - 10 a month
+    assert out["gdl"][0] == pytest.approx(550 / 1130)
+    assert out["zjye"].to_list() == [580, 660, 740]
+    widths = (out["jcye_hi"] - out["jcye_lo"]).to_numpy()
+    assert np.all(np.diff(widths) > 0)  # uncertainty accumulates
+
+
+def test_store_holds_forecasts_backtests_and_liquidity(analytics_store: BuildResult) -> None:
+    con = duckdb.connect(str(analytics_store.path), read_only=True)
+    try:
+        assert con.execute("SELECT count(*), count(DISTINCT series) FROM forecast").fetchone() == (48, 4)
+        bt = con.execute("SELECT series, model, mape, chosen FROM forecast_backtest").fetchall()
+        assert {r[0] for r in bt} == set(SERIES) and sum(r[3] for r in bt) == 4
+        assert all(r[2] is not None and 0 <= r[2] < 5 for r in bt)
+        chosen = {r[0]: r[2] for r in bt if r[3]}
+        assert all(chosen[s] == min(r[2] for r in bt if r[0] == s) for s in SERIES)
+        last = con.execute("SELECT max(tjny) FROM forecast_history").fetchone()[0]
+        assert con.execute("SELECT min(tjny) FROM liquidity_forecast").fetchone()[0] == next_months(last, 1)[0]
+        assert con.execute("SELECT bool_and(gdl_lo <= gdl AND gdl <= gdl_hi) FROM liquidity_forecast").fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(("field", "low", "high", "direction"), [
+    ("deposit_base_cap", 5_000.0, 40_000.0, -1),  # more deposits → lower 个贷率
+    ("loan_cap", 200_000.0, 1_500_000.0, +1),  # bigger loans → higher 个贷率
+    ("withdrawal_change", -0.5, 0.5, +1),  # more withdrawals → lower balance → higher 个贷率
+])
+def test_what_if_moves_liquidity_monotonically(analytics_store: BuildResult, field: str, low: float, high: float,
+                                               direction: int) -> None:
+    con = duckdb.connect(str(analytics_store.path), read_only=True)
+    try:
+        values = np.linspace(low, high, 5)
+        gdl = [what_if(con, Scenario(**{field: float(v)}))[1]["gdl"][-1] for v in values]
+        _, base = what_if(con, Scenario())
+    finally:
+        con.close()
+    steps = np.diff(gdl) * direction
+    assert np.all(steps >= 0) and steps.sum() > 0, gdl
+    assert base["gdl"].to_list() == base["gdl_baseline"].to_list()
+
+
+def test_rent_withdrawal_change_scales_by_its_share(analytics_store: BuildResult) -> None:
+    con = duckdb.connect(str(analytics_store.path), read_only=True)
+    try:
+        share = con.execute("SELECT share FROM scenario_withdrawal_share WHERE reason = 'zf'").fetchone()[0]
+        factors, _ = what_if(con, Scenario(withdrawal_reason="zf", withdrawal_change=0.5))
+    finally:
+        con.close()
+    assert 0 < share < 1
+    assert factors.withdrawal == pytest.approx(1 + 0.5 * share)
