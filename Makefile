@@ -6,7 +6,7 @@ VENV := .venv
 GJJ := $(VENV)/bin/gjj
 SCALE ?= 0.05
 
-.PHONY: run up test lint bench bench-ingest docs clean
+.PHONY: run up test lint bench bench-ingest docs clean superset-env superset chromium
 LAKEHOUSE := $(abspath $(or $(GJJ_LAKEHOUSE_ROOT),lakehouse))
 export GJJ_LAKEHOUSE_ROOT := $(LAKEHOUSE)
 export DAGSTER_HOME := $(LAKEHOUSE)/dagster
@@ -18,6 +18,32 @@ $(UV):
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python python3.11
 	touch $@
+
+# Apache Superset (big screens) in its own environment: its pins conflict with the platform's, so it is
+# installed with the upstream release's pins as constraints (dashboards/superset-constraints.txt).
+SUPERSET_VERSION := 6.1.0
+SUPERSET_VENV := $(TOOLS)/superset
+SUPERSET_PORT ?= 8088
+
+$(SUPERSET_VENV)/.installed: dashboards/superset-constraints.txt | $(UV)
+	rm -rf $(SUPERSET_VENV)
+	$(UV) venv --quiet --python python3.11 $(SUPERSET_VENV)
+	$(UV) pip install --quiet --python $(SUPERSET_VENV)/bin/python -c dashboards/superset-constraints.txt \
+		apache-superset==$(SUPERSET_VERSION) duckdb duckdb-engine
+	touch $@
+
+superset-env: $(SUPERSET_VENV)/.installed
+
+# Debian's Chromium (never a downloaded browser) and CJK fonts, for the dashboard screenshots.
+chromium:
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; }
+
+# Superset on http://127.0.0.1:$(SUPERSET_PORT), offline, over the current published snapshot
+# (metadata, secret key and admin password under $(LAKEHOUSE)/superset/; Ctrl-C stops it).
+superset: $(VENV)/.synced superset-env
+	GJJ_SUPERSET_PORT=$(SUPERSET_PORT) $(GJJ) dashboards serve --deploy
 
 run: $(VENV)/.synced
 	$(GJJ) generate --scale $(SCALE)
@@ -36,7 +62,7 @@ lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint superset-env chromium
 	$(VENV)/bin/pytest -q
 
 bench: $(VENV)/.synced

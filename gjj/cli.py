@@ -8,6 +8,7 @@ import typer
 
 from analytics import cli as analytics_cli
 from audit import cli as audit_cli
+from dashboards import cli as dashboards_cli
 from gjj.settings import Settings, get_settings
 from masking import cli as masking_cli
 from quality import cli as quality_cli
@@ -168,7 +169,7 @@ def bench_api(scale: float = typer.Option(1.0, help="Scale to benchmark (synthet
     typer.echo(bench.run(get_settings(), scale))
 
 # Each concern owns its commands in <concern>/cli.py.
-for _concern in (quality_cli, masking_cli, audit_cli, analytics_cli):
+for _concern in (quality_cli, masking_cli, audit_cli, analytics_cli, dashboards_cli):
     _concern.register(app)
 
 if __name__ == "__main__":

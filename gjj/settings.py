@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     api_host: str = Field(default="127.0.0.1", description="Serving API bind address")
     api_port: int = Field(default=8000, description="Serving API port")
     dagster_port: int = Field(default=3000, description="Dagster UI port")
+    superset_port: int = Field(default=8088, description="Superset (big screens) port on 127.0.0.1")
+    superset_secret_key: str | None = Field(
+        default=None, description="Superset SECRET_KEY; default: generated once, kept under <root>/superset/"
+    )
+    superset_admin_password: str | None = Field(
+        default=None, description="Superset admin password; default: generated once, kept under <root>/superset/"
+    )
 
     @property
     def root(self) -> Path:

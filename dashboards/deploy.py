@@ -1,0 +1,63 @@
+"""`gjj dashboards deploy`: validate the YAML against the current snapshot, then import it into Superset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashboards.bundle import build_configs, zip_bundle
+from dashboards.client import SupersetClient
+from dashboards.database import snapshot_database_path
+from dashboards.server import ADMIN_USER, SupersetHome
+from dashboards.spec import ASSETS_DIR, load_assets
+from dashboards.validate import validate
+from gjj.settings import Settings
+
+DARK_THEME_NAME = "公积金大屏深色 big-screen dark"
+# Ant Design tokens of the big screens' dark theme (system fonts only, no font URLs).
+DARK_THEME = {
+    "algorithm": "dark",
+    "token": {
+        "colorPrimary": "#3ba0ff",
+        "colorBgBase": "#0b1a33",
+        "colorBgContainer": "#10264a",
+        "colorBgLayout": "#0b1a33",
+        "colorTextBase": "#e6f0ff",
+        "fontFamily": "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif",
+        "fontUrls": [],
+    },
+}
+
+
+@dataclass
+class Deployment:
+    database: Path
+    datasets: int
+    charts: int
+    dashboards: list[str]
+
+    def summary(self) -> str:
+        return (f"已部署 deployed: {len(self.dashboards)} 个看板 dashboards ({', '.join(self.dashboards)}), "
+                f"{self.charts} 个图表 charts, {self.datasets} 个数据集 datasets → {self.database}")
+
+
+def superset_url(settings: Settings, port: int | None = None) -> str:
+    return f"http://127.0.0.1:{port or settings.superset_port}"
+
+
+def deploy(settings: Settings, url: str | None = None, assets_dir: Path = ASSETS_DIR) -> Deployment:
+    """Validate, then import the bundle (matched by UUID: a re-import updates, never duplicates)."""
+    assets = load_assets(assets_dir)
+    database = snapshot_database_path(settings)
+    datasets = validate(assets, database)
+    home = SupersetHome(settings)
+    with SupersetClient(url or superset_url(settings), ADMIN_USER, home.admin_password) as client:
+        theme_id = client.ensure_theme(DARK_THEME_NAME, DARK_THEME)
+        files = build_configs(assets, datasets, database, dark_theme_id=theme_id)
+        client.import_assets(zip_bundle(files))
+    return Deployment(
+        database=database,
+        datasets=len(datasets),
+        charts=sum(len(d.charts) for d in assets.dashboards.values()),
+        dashboards=list(assets.dashboards),
+    )

@@ -1,0 +1,30 @@
+"""Dashboards tests run against a published snapshot of the shared scale-0.01 `built` lakehouse."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dashboards.spec import ASSETS_DIR
+from gjj.settings import Settings
+from publish.snapshot import read_current
+from tests.warehouse import gjj
+
+
+@pytest.fixture(scope="session")
+def published(built: Path) -> Settings:
+    """The `built` lakehouse with a published snapshot (published once, if nothing was yet)."""
+    settings = Settings(lakehouse_root=built)
+    if read_current(settings.snapshots_dir) is None:
+        gjj(built, "publish")
+    return settings
+
+
+@pytest.fixture
+def assets_copy(tmp_path: Path) -> Path:
+    """A writable copy of dashboards/assets for tests that break or change it."""
+    target = tmp_path / "assets"
+    shutil.copytree(ASSETS_DIR, target)
+    return target
