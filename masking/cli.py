@@ -26,6 +26,28 @@ def pii_detect(
     typer.echo(f"{n} texts → {dst}")
 
 
+@pii_app.command("classify")
+def pii_classify(
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write (default masking/classification.yaml)")] = None,
+) -> None:
+    """Propose the classification of every mart column by sampling the warehouse through the analyzer; entries
+    marked `reviewed` keep their entity and level."""
+    import duckdb
+
+    from gjj.settings import get_settings
+    from masking.classify import CLASSIFICATION_FILE, propose, write_classification
+
+    settings = get_settings()
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        proposal = propose(con)
+    finally:
+        con.close()
+    target = out or CLASSIFICATION_FILE
+    write_classification(proposal, target)
+    typer.echo(f"{sum(len(c) for c in proposal.values())} columns of {len(proposal)} marts → {target}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this concern's commands (or command groups) to the platform's `gjj` app."""
     app.add_typer(pii_app, name="pii")
