@@ -3,6 +3,7 @@
 from publish.snapshot import (
     PublishError,
     SnapshotInfo,
+    analyst_edition_path,
     list_versions,
     publish_snapshot,
     read_current,
@@ -10,5 +11,5 @@ from publish.snapshot import (
     version_dir,
 )
 
-__all__ = ["PublishError", "SnapshotInfo", "list_versions", "publish_snapshot", "read_current", "rollback",
+__all__ = ["PublishError", "SnapshotInfo", "analyst_edition_path", "list_versions", "publish_snapshot", "read_current", "rollback",
            "version_dir"]

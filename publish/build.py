@@ -273,6 +273,13 @@ def build_snapshot(settings: Settings, staging: Path, version: int, base: Path |
         con.execute("DETACH snap")
     finally:
         con.close()
+    # The masked analyst edition (issue #5): what Superset and notebooks read; snapshot.duckdb stays restricted.
+    from masking.edition import write_analyst_edition
+
+    analyst = write_analyst_edition(staging, base, base_manifest,
+                                    {t: (INCREMENTAL_MARTS[t][0], STAMP) for t, p in plans.items() if not p.whole},
+                                    settings.duckdb_memory_limit)
+    step("analyst")
     error = StaleBase if base is not None else PublishError
     for t, plan in plans.items():
         if not (plan.rows == snap_rows[t] == pq_rows[t] == serving_rows.get(t, plan.rows)):
@@ -292,6 +299,7 @@ def build_snapshot(settings: Settings, staging: Path, version: int, base: Path |
         "serving_store": {"file": "serving.sqlite", "tables": sorted(serving_rows),
                           "amounts": "DECIMAL stored as TEXT with full scale; Decimal(text) round-trips exactly"},
         "stamps": {t: p.stamp for t, p in plans.items() if p.stamp is not None},
+        "analyst_edition": analyst,
         "tables": {t: {"rows": p.rows, "columns": columns[t],
                        "parquet": str(Path(parquet_glob(staging, t)).relative_to(staging)),
                        "in_serving_store": t in SERVING_TABLES,

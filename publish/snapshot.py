@@ -46,6 +46,17 @@ class SnapshotInfo:
         return f"v{self.version}{' (current)' if self.current else ''} {self.created_at} {rows}"
 
 
+def analyst_edition_path(settings: Settings) -> Path:
+    """The current snapshot's masked analyst edition (``v<N>/analyst.duckdb``, marts.* like snapshot.duckdb): the
+    file Superset and notebooks open read-only. Raises when nothing is published or it has no edition."""
+    from masking.edition import analyst_edition_path as edition_in
+
+    version = read_current(settings.snapshots_dir)
+    if version is None:
+        raise PublishError("尚未发布数据快照 / nothing has been published yet")
+    return edition_in(version_dir(settings.snapshots_dir, version))
+
+
 def version_dir(snapshots_dir: Path, version: int) -> Path:
     return snapshots_dir / f"v{version}"
 
