@@ -17,7 +17,11 @@ def machine() -> dict[str, object]:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
-    return {"cores": os.cpu_count(), "memory_gib": round(mem_kb / 2**20, 1), "cpu": cpu, "python": platform.python_version()}
+    # the load when the result is written: a figure taken on a busy machine says so
+    load_1m, load_5m, _ = os.getloadavg()
+    return {"cores": os.cpu_count(), "memory_gib": round(mem_kb / 2**20, 1), "cpu": cpu,
+            "python": platform.python_version(), "load_average_1m": round(load_1m, 2),
+            "load_average_5m": round(load_5m, 2)}
 
 
 def commit() -> str:
