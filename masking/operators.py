@@ -152,6 +152,9 @@ def _as_text(v: object) -> str:
 
 
 def _generalize(v: object, param: str) -> object:
+    if param in ("year", "month") and isinstance(v, str):  # an ISO date in a JSON response
+        d = _generalize(date.fromisoformat(v[:10]), param)
+        return d.isoformat() if isinstance(d, date) else d
     if param == "year" and isinstance(v, date):
         return v.replace(month=1, day=1)
     if param == "month" and isinstance(v, date):
