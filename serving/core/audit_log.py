@@ -35,6 +35,8 @@ def install_access_log(app: FastAPI) -> None:
         masked = dict(f.split("=", 1) for f in _fields(response.headers.get("x-masked-fields")))
         params: dict[str, object] = dict(request.query_params)
         params.update({f"path.{k}": v for k, v in request.scope.get("path_params", {}).items()})
+        if "x-contract" in response.headers:  # data sharing: the contract (and version) the data left under
+            params["contract"] = response.headers["x-contract"]
         registry: Registry = request.app.state.registry
         try:
             registry.log(consumer=getattr(request.state, "consumer", None), method=request.method,
