@@ -116,6 +116,22 @@ def access_list() -> None:
         typer.echo("\t".join("" if v is None else str(v) for v in row))
 
 
+@access_app.command("report")
+def access_report(
+    since: Annotated[str | None, typer.Option(help="自该时间起 (ISO 8601)")] = None,
+) -> None:
+    """数据使用日志报告: requests, refusals, rows and unmasked fields per consumer, from the access log."""
+    from gjj.settings import get_settings
+    from serving.core.access import Registry, registry_path
+
+    rows = Registry(registry_path(get_settings())).report(since)
+    typer.echo("调用方\t请求数\t拒绝数\t返回行数\t最近访问\t使用目的\t未脱敏字段")
+    for r in rows:
+        typer.echo("\t".join(str(r[k] if r[k] is not None else "") for k in
+                             ("consumer", "requests", "refused", "rows_returned", "last_access", "purposes"))
+                   + "\t" + ",".join(r["unmasked_fields"]))  # type: ignore[arg-type]
+
+
 def register(app: typer.Typer) -> None:
     """Add this concern's commands (or command groups) to the platform's `gjj` app."""
     app.add_typer(pii_app, name="pii")

@@ -186,6 +186,25 @@ class Registry:
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
+    def report(self, since: str | None = None) -> list[dict[str, object]]:
+        """Per consumer: requests, refused (4xx), rows returned, and which fields left unmasked (数据使用情况)."""
+        cur = self._con().execute(
+            "SELECT coalesce(consumer_id, '(未认证)') AS consumer, count(*) AS requests, "
+            "sum(status >= 400) AS refused, sum(rows_returned) AS rows_returned, max(at) AS last_access, "
+            "group_concat(DISTINCT purpose) AS purposes FROM access_log WHERE at >= coalesce(?, '') "
+            "GROUP BY 1 ORDER BY 2 DESC", [since])
+        names = [d[0] for d in cur.description]
+        out = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        for row in out:
+            fields: set[str] = set()
+            for (u,) in self._con().execute(
+                    "SELECT DISTINCT unmasked_fields FROM access_log WHERE coalesce(consumer_id, '(未认证)') = ? "
+                    "AND at >= coalesce(?, '')", [row["consumer"], since]):
+                fields |= set(json.loads(u))
+            row["unmasked_fields"] = sorted(fields)
+        return out
+
+
 class RateLimits:
     """Per-consumer moving-window limits (the ``limits`` library, in-memory storage: per worker process)."""
 

@@ -206,3 +206,14 @@ def test_expired_key_registry_dates(shared_snapshot: Settings) -> None:
     stored = [k for k in reg.list_keys() if k[1] == "dates"][0]
     assert datetime.fromisoformat(str(stored[5])) > datetime.now(UTC) + timedelta(hours=23)
     assert key.split("_", 2)[2] not in json.dumps([list(map(str, k)) for k in reg.list_keys()])  # secret never stored
+
+
+def test_access_report(shared_snapshot: Settings, api_key: Callable[..., str]) -> None:
+    key = api_key("analyst", consumer_id="report-1")
+    with TestClient(create_app(shared_snapshot, reload_interval_s=0)) as c:
+        for _ in range(3):
+            c.get(f"/v1/members/{GRZH}/summary", headers={"X-API-Key": key, "X-Purpose": quote("稽核")})
+        c.get("/v1/access-log", headers={"X-API-Key": key})
+    row = next(r for r in Registry(registry_path(shared_snapshot)).report() if r["consumer"] == "report-1")
+    assert (row["requests"], row["refused"], row["rows_returned"]) == (4, 1, 3)
+    assert row["purposes"] == "稽核" and "zjhm" not in row["unmasked_fields"] and "grzhye" in row["unmasked_fields"]
