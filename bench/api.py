@@ -95,6 +95,17 @@ def _prepare(settings: Settings, scale: float) -> tuple[Settings, str, float | N
     return bench, data, seconds
 
 
+# The API needs a key (issue #5): a privileged bench consumer with a limit far above the load.
+_AUTH: list[str] = []
+
+
+def _authorize(bench: Settings) -> None:
+    from serving.core.access import issue_test_key
+
+    _AUTH[:] = ["-H", "X-API-Key: " + issue_test_key(bench, "privileged", consumer_id="bench-api",
+                                                      rate_limit="10000000/minute")]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -136,7 +147,7 @@ def _percentile(values: list[float], p: float) -> float:
 def _open_loop(hey: str, urls: list[str]) -> dict[str, float]:
     """HEY_PROCS hey processes (one member each) at OPEN_LOOP_RATE req/s in total; latencies from CSV."""
     per_worker = OPEN_LOOP_RATE / (len(urls) * HEY_CONC)
-    procs = [subprocess.Popen([hey, "-z", f"{OPEN_LOOP_SECONDS}s", "-q", f"{per_worker:g}", "-c", str(HEY_CONC),
+    procs = [subprocess.Popen([hey, *_AUTH, "-z", f"{OPEN_LOOP_SECONDS}s", "-q", f"{per_worker:g}", "-c", str(HEY_CONC),
                                "-o", "csv", u], stdout=subprocess.PIPE, stderr=subprocess.PIPE) for u in urls]
     latencies: list[float] = []
     errors = 0
@@ -153,7 +164,7 @@ def _open_loop(hey: str, urls: list[str]) -> dict[str, float]:
 
 
 def _closed_loop(hey: str, url: str) -> dict[str, float]:
-    out = subprocess.run([hey, "-z", f"{CLOSED_LOOP_SECONDS}s", "-c", str(CLOSED_LOOP_CONC), url],
+    out = subprocess.run([hey, *_AUTH, "-z", f"{CLOSED_LOOP_SECONDS}s", "-c", str(CLOSED_LOOP_CONC), url],
                          capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"99%+ in ([\d.]+) secs", out)
@@ -205,6 +216,7 @@ def run(settings: Settings, scale: float) -> str:
         **_in_process_lookup_ms(snap, grzhs),
     }
     api_port, bare_port = _free_port(), _free_port()
+    _authorize(bench)
     api = _start("serving.app:app", api_port, {"GJJ_LAKEHOUSE_ROOT": str(bench.root)})
     bare = _start("bench.bare_app:app", bare_port, {})
     try:
@@ -214,7 +226,7 @@ def run(settings: Settings, scale: float) -> str:
         endpoints = {"history": "/v1/members/{g}/transactions?limit=20", "summary": "/v1/members/{g}/summary"}
         for path in endpoints.values():  # warm both workers' connections and the page cache
             for g in grzhs[:HEY_PROCS]:
-                subprocess.run([hey, "-n", "400", "-c", "8", base + path.format(g=g)], capture_output=True, check=True)
+                subprocess.run([hey, *_AUTH, "-n", "400", "-c", "8", base + path.format(g=g)], capture_output=True, check=True)
         for name, path in endpoints.items():
             res = _open_loop(hey, [base + path.format(g=g) for g in grzhs[:HEY_PROCS]])
             metrics.update({f"{name}_1000rps_{k}": v for k, v in res.items()})

@@ -136,7 +136,10 @@ def write_edition(snapshot_db: Path, out: Path, role: str = "analyst", policies:
         written: dict[str, str] = {}
         for t in tables:
             source = f"snap.marts.{_q(t)}"
-            if reuse and deltas and t in deltas and t in _edition_tables(con, "ed"):
+            # the delta replaces rows by their (masked) key: only when the key's mask is one-to-one
+            one_to_one = deltas is not None and t in deltas and policies.operator(role, t, deltas[t][0]).name in (
+                "keep", "pseudonym")
+            if reuse and deltas and t in deltas and one_to_one and t in _edition_tables(con, "ed"):
                 key_col, stamp_col, since = deltas[t]
                 where = f"src.{_q(stamp_col)} > CAST('{since}' AS TIMESTAMP)"
                 sql = masked_select(con, policies, role, t, source, cols[t], key, where)

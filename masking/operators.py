@@ -58,6 +58,8 @@ def _partial_sql(c: str, entity: str) -> str:
         return f"CASE WHEN {n} > 8 THEN left({c}, 4) || repeat('*', {n} - 8) || right({c}, 4) ELSE repeat('*', {n}) END"
     if entity in ("CN_MOBILE", "ACCOUNT_NO"):
         return f"CASE WHEN {n} > 7 THEN left({c}, 3) || repeat('*', {n} - 7) || right({c}, 4) ELSE repeat('*', {n}) END"
+    if entity == "PROPERTY_CERT":
+        return f"CASE WHEN {n} > 10 THEN left({c}, 6) || '****' || right({c}, 4) ELSE repeat('*', {n}) END"
     if entity == "BANK_CARD":
         return (f"CASE WHEN {n} > 10 THEN left({c}, 6) || repeat('*', {n} - 10) || right({c}, 4) "
                 f"ELSE repeat('*', {n}) END")
@@ -122,6 +124,8 @@ def _partial(v: str, entity: str) -> str:
         return v[:4] + "*" * (n - 8) + v[-4:] if n > 8 else "*" * n
     if entity in ("CN_MOBILE", "ACCOUNT_NO"):
         return v[:3] + "*" * (n - 7) + v[-4:] if n > 7 else "*" * n
+    if entity == "PROPERTY_CERT":
+        return v[:6] + "****" + v[-4:] if n > 10 else "*" * n
     if entity == "BANK_CARD":
         return v[:6] + "*" * (n - 10) + v[-4:] if n > 10 else "*" * n
     if entity == "CN_PHONE":
@@ -152,6 +156,9 @@ def _as_text(v: object) -> str:
 
 
 def _generalize(v: object, param: str) -> object:
+    if param in ("year", "month") and isinstance(v, str):  # an ISO date in a JSON response
+        d = _generalize(date.fromisoformat(v[:10]), param)
+        return d.isoformat() if isinstance(d, date) else d
     if param == "year" and isinstance(v, date):
         return v.replace(month=1, day=1)
     if param == "month" and isinstance(v, date):

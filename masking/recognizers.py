@@ -188,6 +188,9 @@ class _TokenRecognizer(EntityRecognizer):
     def _tokens(nlp_artifacts: NlpArtifacts | None) -> list[tuple[str, str, int]]:
         if nlp_artifacts is None or nlp_artifacts.tokens is None:
             return []
+        cached = getattr(nlp_artifacts, "jieba_tokens", None)
+        if cached is not None:
+            return list(cached)
         return [(t.text, t.tag_, i) for t, i in zip(nlp_artifacts.tokens, nlp_artifacts.tokens_indices, strict=True)]
 
 

@@ -1,23 +1,116 @@
-"""Every response body leaves through a response schema, and through here.
+"""Every response body leaves through a response schema, and through here: masked for the consumer's role by
+the same policies as the analyst edition (masking/policies.yaml, masking/classification.yaml).
 
-``present`` is where the consumer's masking policy will apply (issue #5); today it is the
-identity. Serialising with pydantic-core directly (``model_dump_json``) skips FastAPI's second
-validation pass of an already-validated model.
+Each field of a response model is mapped to a classified mart column (``MODEL_DATASETS``, ``DERIVED``); fields
+that carry no data of their own (code names, paging) are kept; any other field is treated as sensitive (fail
+closed). The response says what was masked: ``X-Masked-Fields`` (field=operator) — a redacted field is null *and*
+named there, never silently emptied; ``X-Rows-Returned`` and ``X-Unmasked-Fields`` feed the access log.
 """
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+from typing import Any
+
 from fastapi import Response
 from pydantic import BaseModel
 
-from serving.core.deps import Consumer
+from masking.operators import MaskingKeyMissing, mask_value, masking_key
+from masking.policy import Operator, Policies, load_policies
+from serving.core.access import Consumer
+from serving.core.errors import ApiError
 from serving.core.snapshot import Snapshot
 
+# Response model → the mart its fields come from.
+MODEL_DATASETS: dict[str, str] = {
+    "MemberSummary": "member_account", "MemberTransactionPage": "member_transaction",
+    "MemberTransaction": "member_transaction", "UnitSummary": "unit_summary", "IndicatorResponse": "indicator_monthly",
+    "IndicatorRow": "indicator_monthly",
+}
+# Fields computed from another mart's column: masked like that column.
+DERIVED: dict[tuple[str, str], tuple[str, str]] = {
+    ("member_account", "zhjzrq"): ("member_transaction", "jzrq"),
+    ("indicator_monthly", "tql"): ("indicator_monthly", "tqe"),
+    ("indicator_monthly", "gdl"): ("indicator_monthly", "dkye"),
+}
+# Fields without data of their own (code-table names, counts of rows, paging, the grouping asked for).
+NO_DATA = frozenset({"gjhtqywlx_mc", "grzhzt_mc", "jybs", "items", "limit", "offset", "next_cursor", "group_by",
+                     "status", "snapshot_version", "snapshot_created_at"})
 
-def present(model: BaseModel, consumer: Consumer) -> BaseModel:
-    return model
+
+@lru_cache(maxsize=1)
+def policies() -> Policies:
+    return load_policies()
+
+
+def _field_operator(p: Policies, role: str, dataset: str, field: str) -> tuple[Operator, str, bool]:
+    """(operator, entity, is data) for one response field."""
+    if field in NO_DATA:
+        return Operator("keep"), "", False
+    ds, col = DERIVED.get((dataset, field), (dataset, field))
+    if col in p.classification.get(ds, {}):
+        return p.operator(role, ds, col), p.entity(ds, col), True
+    return p.levels[role]["sensitive"], "FREE_TEXT", True  # unknown field: fail closed
+
+
+class _Masker:
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.p = policies()
+        self.masked: dict[str, str] = {}
+        self.unmasked: set[str] = set()
+        self._key: bytes | None = None
+
+    def key(self) -> bytes:
+        if self._key is None:
+            self._key = masking_key()
+        return self._key
+
+    def model(self, model: BaseModel) -> dict[str, Any]:
+        dataset = MODEL_DATASETS.get(type(model).__name__)
+        dumped = model.model_dump(mode="json")
+        out: dict[str, Any] = {}
+        for field, value in dumped.items():
+            attr = getattr(model, field)
+            if isinstance(attr, BaseModel):
+                out[field] = self.model(attr)
+            elif isinstance(attr, list) and attr and isinstance(attr[0], BaseModel):
+                out[field] = [self.model(m) for m in attr]
+            elif dataset is None:
+                out[field] = value
+            else:
+                op, entity, is_data = _field_operator(self.p, self.role, dataset, field)
+                if op.unmasked:
+                    if is_data:
+                        self.unmasked.add(field)
+                    out[field] = value
+                else:
+                    self.masked[field] = str(op)
+                    out[field] = mask_value(op, entity, value, self.key() if op.name == "pseudonym" else None)
+        return out
+
+
+def present(model: BaseModel, consumer: Consumer) -> tuple[dict[str, Any], dict[str, str], set[str]]:
+    """The masked body, {field: operator} of masked fields, and the data fields returned unmasked."""
+    masker = _Masker(consumer.role)
+    try:
+        body = masker.model(model)
+    except MaskingKeyMissing as exc:
+        raise ApiError(503, "masking_unavailable", "脱敏密钥未配置，无法提供假名化数据",
+                       "GJJ_MASKING_KEY is not configured: pseudonymised fields cannot be served") from exc
+    if masker.masked and not masker.unmasked and all(o == "redact" for o in masker.masked.values()):
+        raise ApiError(403, "forbidden", f"角色 {consumer.role} 无权查看该数据（全部字段须屏蔽）",
+                       f"role {consumer.role} may not see this data (every field would be redacted)")
+    return body, masker.masked, masker.unmasked
 
 
 def render(model: BaseModel, consumer: Consumer, snapshot: Snapshot) -> Response:
-    body = present(model, consumer).model_dump_json()
-    return Response(body, media_type="application/json", headers={"X-Snapshot-Version": str(snapshot.version)})
+    body, masked, unmasked = present(model, consumer)
+    items = getattr(model, "items", None)
+    rows = len(items) if isinstance(items, list) else 1
+    headers = {"X-Snapshot-Version": str(snapshot.version), "X-Rows-Returned": str(rows),
+               "X-Masked-Fields": ",".join(f"{f}={o}" for f, o in sorted(masked.items())),
+               "X-Unmasked-Fields": ",".join(sorted(unmasked))}
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), media_type="application/json",
+                    headers=headers)

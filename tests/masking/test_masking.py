@@ -94,6 +94,7 @@ def test_committed_policies_cover_every_role() -> None:
     ("ADDRESS", "三门峡市六峰路12号", "三门峡市****"),
     ("EMAIL", "zhang@163.com", "z***@163.com"),
     ("ACCOUNT_NO", "411200000001", "411*****0001"),
+    ("PROPERTY_CERT", "豫(2021)三门峡市不动产权第0012345号", "豫(2021****345号"),
 ])
 def test_partial_masks_sql_and_python_agree(entity: str, value: str, masked: str) -> None:
     op = Operator("partial")

@@ -135,7 +135,10 @@ def test_pipeline_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         store.close()
     assert n_txn > 5
 
-    with TestClient(create_app(settings)) as client:
+    from serving.core.access import issue_test_key
+
+    key = issue_test_key(settings, "privileged")  # every /v1 call needs an API key (issue #5)
+    with TestClient(create_app(settings), headers={"X-API-Key": key}) as client:
         health = client.get("/health")
         assert health.status_code == 200
         assert health.json()["status"] == "ok" and health.json()["snapshot_version"] == v1

@@ -10,6 +10,7 @@ from gjj.settings import Settings
 from publish import publish_snapshot, rollback
 from publish.synthetic import build_synthetic_warehouse
 from serving.app import create_app
+from serving.core.access import issue_test_key
 
 TXNS = 30  # conftest.TXNS
 GRZH = "411200000001"
@@ -140,7 +141,8 @@ def test_fuzzed_values_never_500(client: TestClient, value: str) -> None:
 
 
 def test_no_snapshot_is_503(settings: Settings) -> None:
-    with TestClient(create_app(settings, reload_interval_s=0)) as c:
+    key = issue_test_key(settings, "privileged")
+    with TestClient(create_app(settings, reload_interval_s=0), headers={"X-API-Key": key}) as c:
         for url in ["/health", f"/v1/members/{GRZH}/summary", "/v1/indicators/monthly"]:
             r = c.get(url)
             assert r.status_code == 503 and r.json()["code"] == "no_snapshot" and "gjj publish" in r.json()["message"]
@@ -163,7 +165,8 @@ def test_switches_to_new_snapshot_without_restart(fresh_client: TestClient, publ
 
 
 def test_reload_is_rate_limited(published: Settings) -> None:
-    with TestClient(create_app(published, reload_interval_s=3600)) as c:
+    with TestClient(create_app(published, reload_interval_s=3600),
+                    headers={"X-API-Key": issue_test_key(published, "privileged")}) as c:
         assert c.get("/health").json()["snapshot_version"] == 1
         publish_snapshot(published)
         assert c.get("/health").json()["snapshot_version"] == 1  # not re-checked within the interval
@@ -174,7 +177,8 @@ def test_openapi_documents_fields_and_operation_ids(client: TestClient) -> None:
     ops = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
     # the thin API's own operations; other concerns add theirs (screening, big screens, profiles …)
     assert {"members_list_transactions", "members_get_summary", "units_get_summary",
-            "indicators_list_monthly", "health"} <= ops
+            "indicators_list_monthly", "health", "access_log_list", "shares_catalog",
+            "shares_get_product"} <= ops
     props = spec["components"]["schemas"]["MemberSummary"]["properties"]
     assert props["grzh"]["description"] == "个人账号 (GRZH)"
     ok = spec["paths"]["/v1/members/{grzh}/summary"]["get"]["responses"]["200"]["content"]["application/json"]

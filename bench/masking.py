@@ -1,0 +1,143 @@
+"""Masking throughput (issue #5): a ROWS-row, 10-column frame of personal data masked with the real policies.
+
+    gjj pii bench --rows 1000000        → bench/results/masking.json
+
+Measured in one run, on the same DuckDB table (materialised: CREATE TEMP TABLE … AS SELECT):
+- partial masks (身份证 / 手机 / 银行卡 / 姓名 / 地址) compiled from masking/policies.yaml → cells/s, and the bare
+  DuckDB expressions for the same masks written by hand (the practical limit) → ratio;
+- keyed pseudonyms (HMAC-SHA256 in SQL) on ID number and account → cells/s, vs a bare unkeyed ``sha256`` → ratio;
+- the whole analyst policy over all 10 columns → cells/s;
+- free text: corpus snippets through the analyzer + anonymizer on one core → snippets/s.
+presidio-structured is not in the lock (adding it would change uv.lock), so that comparison is skipped and the
+result says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import duckdb
+
+from bench.machine import write_result
+from masking.operators import KEY_ENV, column_sql, masking_key
+from masking.policy import Operator, load_policies
+
+BENCH_KEY = "bench-only-masking-key-not-a-secret"
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "masking" / "corpus"
+
+# bench column → (entity, dataset.column of the real policy, or None for the entity rule), type
+COLUMNS: dict[str, tuple[str, tuple[str, str] | None, str]] = {
+    "zjhm": ("CN_ID", ("member_account", "zjhm"), "VARCHAR"),
+    "sjhm": ("CN_MOBILE", None, "VARCHAR"),
+    "yhkh": ("BANK_CARD", None, "VARCHAR"),
+    "xingming": ("PERSON", ("member_account", "xingming"), "VARCHAR"),
+    "dz": ("ADDRESS", None, "VARCHAR"),
+    "grzh": ("ACCOUNT_NO", ("member_account", "grzh"), "VARCHAR"),
+    "grzhye": ("AMOUNT", ("member_account", "grzhye"), "DECIMAL(18,2)"),
+    "csny": ("BIRTH_DATE", ("member_account", "csny"), "DATE"),
+    "nl": ("AGE", ("member_account", "nl"), "INTEGER"),
+    "dwzh": ("UNIT_ID", ("member_account", "dwzh"), "VARCHAR"),
+}
+PARTIAL = ("zjhm", "sjhm", "yhkh", "xingming", "dz")
+PSEUDO = ("zjhm", "grzh")
+BARE_PARTIAL = {
+    "zjhm": "left(zjhm, 4) || '**********' || right(zjhm, 4)",
+    "sjhm": "left(sjhm, 3) || '****' || right(sjhm, 4)",
+    "yhkh": "left(yhkh, 6) || '*********' || right(yhkh, 4)",
+    "xingming": "left(xingming, 1) || repeat('*', length(xingming) - 1)",
+    "dz": "regexp_extract(dz, '^.*?[区县]', 0) || '****'",
+}
+
+
+def _frame(con: duckdb.DuckDBPyConnection, rows: int) -> None:
+    con.execute(f"""
+        CREATE TEMP TABLE frame AS
+        SELECT
+            '4112' || lpad(CAST(i % 100 AS VARCHAR), 2, '0') || strftime(DATE '1960-01-01' + CAST(i % 15000 AS INTEGER),
+                '%Y%m%d') || lpad(CAST(i % 1000 AS VARCHAR), 3, '0') || CAST(i % 10 AS VARCHAR) AS zjhm,
+            '1' || CAST(3 + i % 7 AS VARCHAR) || lpad(CAST(i % 1000000000 AS VARCHAR), 9, '0') AS sjhm,
+            '622202' || lpad(CAST(i AS VARCHAR), 13, '0') AS yhkh,
+            CASE WHEN i % 50 = 0 THEN '欧阳' ELSE ['王','李','张','刘','陈','杨','赵','黄'][1 + i % 8] END
+                || ['伟','芳','娜','敏','静','强','磊','洋'][1 + (i // 8) % 8]
+                || CASE WHEN i % 3 = 0 THEN '' ELSE ['明','华','军','丽'][1 + i % 4] END AS xingming,
+            ['河南省三门峡市湖滨区','三门峡市陕州区','渑池县','灵宝市'][1 + i % 4] || ['六峰路','黄河路','崤山路'][1 + i % 3]
+                || CAST(1 + i % 300 AS VARCHAR) || '号' || CAST(1 + i % 30 AS VARCHAR) || '号楼' AS dz,
+            '4112' || lpad(CAST(i AS VARCHAR), 8, '0') AS grzh,
+            CAST((i * 7919) % 50000000 / 100.0 AS DECIMAL(18,2)) AS grzhye,
+            DATE '1960-01-01' + CAST(i % 15000 AS INTEGER) AS csny,
+            CAST(18 + i % 45 AS INTEGER) AS nl,
+            '4112' || lpad(CAST(i % 5000 AS VARCHAR), 8, '0') AS dwzh
+        FROM range({rows}) AS t(i)""")
+
+
+def _timed(con: duckdb.DuckDBPyConnection, select: str) -> float:
+    con.execute("DROP TABLE IF EXISTS masked")
+    start = time.perf_counter()
+    con.execute(f"CREATE TEMP TABLE masked AS SELECT {select} FROM frame")
+    return time.perf_counter() - start
+
+
+def _best(con: duckdb.DuckDBPyConnection, select: str, repeat: int = 3) -> float:
+    return min(_timed(con, select) for _ in range(repeat))
+
+
+def _policy_exprs(role: str, cols: tuple[str, ...], op: Operator | None, key: bytes) -> str:
+    p = load_policies()
+    exprs = []
+    for c in cols:
+        entity, real, dtype = COLUMNS[c]
+        if op is not None:
+            use = op
+        elif real is not None:
+            use = p.operator(role, *real)
+        else:
+            use = p.entities[role].get(entity) or p.levels[role]["sensitive"]
+        exprs.append(f"{column_sql(use, entity, c, dtype, key, f'bench.{c}')} AS {c}")
+    return ", ".join(exprs)
+
+
+def _free_text(n: int) -> tuple[float, int]:
+    from masking.anonymize import anonymize_text
+
+    texts = [json.loads(line)["text"] for f in sorted(CORPUS.glob("*.jsonl"))
+             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    anonymize_text(texts[0])  # load jieba and the analyzer outside the timing
+    batch = [texts[i % len(texts)] for i in range(n)]
+    start = time.perf_counter()
+    for t in batch:
+        anonymize_text(t)
+    return time.perf_counter() - start, len(batch)
+
+
+def run(rows: int = 1_000_000, snippets: int = 2000) -> str:
+    os.environ.setdefault(KEY_ENV, BENCH_KEY)  # the benchmark's own key: the value does not change the cost
+    key = masking_key()
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    _frame(con, rows)
+    partial = _best(con, _policy_exprs("analyst", PARTIAL, Operator("partial"), key))
+    bare = _best(con, ", ".join(f"{e} AS {c}" for c, e in BARE_PARTIAL.items()))
+    pseudo = _best(con, _policy_exprs("analyst", PSEUDO, Operator("pseudonym"), key))
+    bare_sha = _best(con, ", ".join(f"sha256({c}) AS {c}" for c in PSEUDO))
+    analyst = _best(con, _policy_exprs("analyst", tuple(COLUMNS), None, key))
+    ft_seconds, ft_n = _free_text(snippets)
+    metrics: dict[str, float | int | str] = {
+        "rows": rows, "columns": len(COLUMNS), "duckdb_threads": int(con.execute("SELECT current_setting('threads')")
+                                                                     .fetchone()[0]),  # type: ignore[index]
+        "partial_mask_cells_per_s": round(rows * len(PARTIAL) / partial),
+        "bare_partial_cells_per_s": round(rows * len(PARTIAL) / bare),
+        "partial_vs_bare_ratio": round(partial / bare, 3),
+        "pseudonym_hmac_cells_per_s": round(rows * len(PSEUDO) / pseudo),
+        "bare_sha256_cells_per_s": round(rows * len(PSEUDO) / bare_sha),
+        "pseudonym_vs_bare_sha256_ratio": round(pseudo / bare_sha, 3),
+        "analyst_policy_cells_per_s": round(rows * len(COLUMNS) / analyst),
+        "analyst_policy_seconds": round(analyst, 3),
+        "free_text_snippets_per_s": round(ft_n / ft_seconds, 1),
+        "free_text_ms": round(ft_seconds / ft_n * 1000, 3),
+        "presidio_structured": "skipped: not in uv.lock (adding it changes the lock); see ADR 0021",
+    }
+    con.close()
+    return str(write_result("masking", rows / 1_000_000, metrics))
