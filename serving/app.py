@@ -12,7 +12,7 @@ from serving.core.config import ServingConfig
 from serving.core.errors import install_error_handlers
 from serving.core.perf import memoise_param_introspection
 from serving.core.snapshot import SnapshotStore
-from serving.routers import health, indicators, members, screening, units
+from serving.routers import health, indicators, members, risk_events, screening, units
 
 DESCRIPTION = """住房公积金数据服务：只读访问当前发布的数据快照 (read-only over the current published snapshot).
 
@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, *, reload_interval_s: float = 1
     app.state.snapshots = SnapshotStore(config.snapshots_dir, config.reload_interval_s)
     install_error_handlers(app)
     v1 = APIRouter(prefix="/v1")
-    for router in (members.router, units.router, indicators.router, screening.router):
+    for router in (members.router, units.router, indicators.router, screening.router, risk_events.router):
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(health.router)
