@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +38,37 @@ def catalog(
 
     n = write_catalog_page(out, get_settings() if validate else None)
     typer.echo(f"{n} rules → {out}")
+
+
+@audit_app.command("graph")
+def graph(
+    out: Annotated[Path, typer.Option(help="JSON nodes/edges/communities")] = Path("lakehouse/audit/risk_graph.json"),
+) -> None:
+    """Build the relationship graph (风险关系图谱): hubs, shared flats, serial marriages, scored communities."""
+    from audit.graph import graph_from_warehouse
+    from audit.store import audit_db_path
+    from gjj.settings import get_settings
+
+    settings = get_settings()
+    g = graph_from_warehouse(settings.warehouse_path, audit_db_path(settings))
+    g.write(out)
+    typer.echo(f"{g.graph.number_of_nodes()} nodes, {g.graph.number_of_edges()} edges, {len(g.hubs)} hubs, "
+               f"{len(g.shared_properties)} shared flats, {len(g.serial_marriages)} serial marriages, "
+               f"{len(g.communities)} communities → {out}")
+
+
+@audit_app.command("bench")
+def bench(
+    scale: Annotated[float | None, typer.Option(help="Generate a fresh center at this scale first (else use the lakehouse as is)")] = None,
+    records: Annotated[int, typer.Option(help="Records for the per-record Python comparison")] = 100_000,
+    rate: Annotated[int, typer.Option(help="Offered screening load per second (open loop)")] = 200,
+    seconds: Annotated[float, typer.Option(help="Duration of the screening load")] = 10.0,
+) -> None:
+    """Audit benchmark → bench/results/audit.json (catalog full + incremental, recall/precision, screening p99)."""
+    from bench.audit import run_bench
+
+    result = run_bench(scale=scale, records=records, rate=rate, seconds=seconds)
+    typer.echo(json.dumps({k: v for k, v in result.items() if not isinstance(v, dict)}, ensure_ascii=False, indent=1))
 
 
 def register(app: typer.Typer) -> None:

@@ -174,6 +174,7 @@ def run_audit(
     rule_ids: Iterable[str] | None = None,
     categories: Iterable[str] | None = None,
     catalog: Catalog | None = None,
+    publish_screening: bool = True,
 ) -> RunResult:
     """Evaluate the catalog (or the selected rules / categories) and record the run and its risk events."""
     catalog = catalog or load_catalog()
@@ -208,6 +209,10 @@ def run_audit(
             [(result.run_id, o.rule_id, o.version, o.status, o.hits, o.new_events, o.cleared_events, o.seconds,
               o.error or None) for o in result.outcomes],
         )
+        if publish_screening:
+            from audit.screening import publish_screening_store
+
+            publish_screening_store(con, settings, catalog)
         return result
     finally:
         con.close()

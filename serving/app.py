@@ -15,7 +15,17 @@ from serving.core.deps import authenticate
 from serving.core.errors import install_error_handlers
 from serving.core.perf import memoise_param_introspection
 from serving.core.snapshot import SnapshotStore
-from serving.routers import access_log, analytics, health, indicators, members, shares, units
+from serving.routers import (
+    access_log,
+    analytics,
+    health,
+    indicators,
+    members,
+    risk_events,
+    screening,
+    shares,
+    units,
+)
 
 DESCRIPTION = """住房公积金数据服务：只读访问当前发布的数据快照 (read-only over the current published snapshot).
 
@@ -40,7 +50,7 @@ def create_app(settings: Settings | None = None, *, reload_interval_s: float = 1
     # Every router under /v1 is behind authentication, scope check and rate limit (serving/core/deps.py).
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(authenticate)])
     for router in (members.router, units.router, indicators.router, access_log.router, shares.router,
-                   analytics.router):
+                   analytics.router, screening.router, risk_events.router):
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(health.router)

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from audit.engine import RunResult, run_audit
+from audit.screening import Screener, screening_store_path
 from gjj.settings import Settings
 from tests.audit.helpers import audit_settings
 
@@ -17,3 +19,31 @@ def audit_run(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """One full run of the whole catalog over the scale-0.01 warehouse."""
     settings = audit_settings(built, tmp_path_factory.mktemp("audit_lakehouse"))
     yield settings, run_audit(settings, full=True)
+
+
+@pytest.fixture(scope="session")
+def screener(audit_run: tuple[Settings, RunResult]) -> Iterator[Screener]:
+    """Screening over the built warehouse's marts and the reference store of the full audit run."""
+    settings, _ = audit_run
+    s = Screener(settings.warehouse_path, screening_store_path(settings))
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def published(audit_run: tuple[Settings, RunResult]) -> Settings:
+    """The audit run's lakehouse with a published snapshot (the API reads snapshots only)."""
+    from publish import publish_snapshot
+
+    settings, _ = audit_run
+    publish_snapshot(settings)
+    return settings
+
+
+@pytest.fixture
+def client(published: Settings) -> Iterator[TestClient]:
+    """The serving app over the published snapshot; the one place to add auth headers (issue #5)."""
+    from serving.app import create_app
+
+    with TestClient(create_app(published)) as c:
+        yield c
