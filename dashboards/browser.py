@@ -48,6 +48,8 @@ class DashboardLoad:
     chart_data: list[dict[str, Any]] = field(default_factory=list)  # per /api/v1/chart/data response
     blocked: list[str] = field(default_factory=list)  # outbound requests aborted
     screenshot: Path | None = None
+    first_data_request_seconds: float = 0.0  # front end booted, dashboard metadata read
+    last_data_response_seconds: float = 0.0  # every chart's data arrived (the rest is drawing)
 
     @property
     def problems(self) -> list[str]:
@@ -108,7 +110,12 @@ class DashboardBrowser:
         page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
         self._blocked.clear()
         responses: list[Response] = []
+        requested: list[float] = []
+        finished: list[float] = []
         page.on("response", lambda r: responses.append(r) if "/api/v1/chart/data" in r.url else None)
+        page.on("request", lambda r: requested.append(time.perf_counter()) if "/api/v1/chart/data" in r.url else None)
+        page.on("requestfinished",
+                lambda r: finished.append(time.perf_counter()) if "/api/v1/chart/data" in r.url else None)
         start = time.perf_counter()
         page.goto(f"{self.url}/superset/dashboard/{slug}/?standalone=1")
         deadline = start + timeout
@@ -125,7 +132,9 @@ class DashboardBrowser:
             page.screenshot(path=str(screenshot), full_page=True)
         result = DashboardLoad(slug=slug, seconds=seconds, charts=[ChartState(**s) for s in states],
                                chart_data=[_chart_data(r) for r in responses], blocked=list(self._blocked),
-                               screenshot=screenshot)
+                               screenshot=screenshot,
+                               first_data_request_seconds=min(requested, default=start) - start,
+                               last_data_response_seconds=max(finished, default=start) - start)
         page.close()
         return result
 

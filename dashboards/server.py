@@ -63,6 +63,7 @@ class SupersetHome:
     """Superset's state for one lakehouse."""
 
     settings: Settings
+    workers: int = 2
 
     @property
     def dir(self) -> Path:
@@ -103,6 +104,7 @@ class SupersetHome:
             raise SupersetUnavailable(reason)
         if (self.dir / INITIALISED).exists():
             return
+        self.dir.mkdir(parents=True, exist_ok=True)
         if METADATA_TEMPLATE.exists():
             shutil.copyfile(METADATA_TEMPLATE, self.metadata_db)
         else:
@@ -118,9 +120,9 @@ class SupersetHome:
         (self.dir / INITIALISED).write_text("ok\n")
 
     def command(self, port: int) -> list[str]:
-        """gunicorn, one process with threads: the chart-data cache (SimpleCache) is per process."""
+        """gunicorn: a dashboard's chart requests arrive at once, so two processes (one per core) with threads."""
         return [
-            str(superset_bin("gunicorn")), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+            str(superset_bin("gunicorn")), "--bind", f"127.0.0.1:{port}", "--workers", str(self.workers),
             "--worker-class", "gthread", "--threads", "8", "--timeout", "120",
             "--access-logfile", "-", "superset.app:create_app()",
         ]
