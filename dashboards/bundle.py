@@ -126,13 +126,13 @@ def chart_params(chart: ChartSpec, ds: ResolvedDataset, dark: bool) -> dict[str,
     if time_column is not None and chart.kind in {"kpi", "line"}:
         filters.insert(0, _adhoc_filter(time_column, "TEMPORAL_RANGE", "No filter"))
     p: dict[str, Any] = {"adhoc_filters": filters, "extra_form_data": {}, "dashboards": []}
-    color_scheme = "echarts4Colors" if dark else "supersetColors"
+    color_scheme = "echarts5Colors" if dark else "supersetColors"
     if chart.kind == "kpi":
         p |= {
             "viz_type": "big_number", "metric": chart.metrics[0], "x_axis": time_column, "time_grain_sqla": "P1M",
             "compare_lag": 12, "compare_suffix": "同比", "show_trend_line": True, "start_y_axis_at_zero": False,
-            "y_axis_format": fmt or "SMART_NUMBER", "time_format": "%Y-%m", "header_font_size": 0.35,
-            "subheader_font_size": 0.15, "rolling_type": "None",
+            "y_axis_format": fmt or "SMART_NUMBER", "time_format": "%Y-%m", "header_font_size": 0.5,
+            "subheader_font_size": 0.2, "rolling_type": "None",
         }
     elif chart.kind == "number":
         p |= {
@@ -153,8 +153,7 @@ def chart_params(chart: ChartSpec, ds: ResolvedDataset, dark: bool) -> dict[str,
         else:
             p |= {"orientation": "vertical", "show_value": True, "stack": None}
             if chart.sort_by is not None:
-                p |= {"x_axis_sort": ds.spec.metrics[chart.sort_by].label, "x_axis_sort_asc": False,
-                      "timeseries_limit_metric": chart.sort_by}
+                p |= {"x_axis_sort": chart.sort_by, "x_axis_sort_asc": False}
     elif chart.kind == "pie":
         p |= {
             "viz_type": "pie", "metric": chart.metrics[0], "groupby": chart.groupby, "row_limit": chart.limit or 100,
@@ -173,7 +172,7 @@ def chart_params(chart: ChartSpec, ds: ResolvedDataset, dark: bool) -> dict[str,
         p |= {
             "viz_type": "gauge_chart", "metric": chart.metrics[0], "groupby": [], "row_limit": 10,
             "min_val": 0, "max_val": 100, "start_angle": 225, "end_angle": -45, "color_scheme": color_scheme,
-            "font_size": 14, "number_format": fmt or "SMART_NUMBER", "value_formatter": "", "show_pointer": True,
+            "font_size": 16, "number_format": fmt or "SMART_NUMBER", "value_formatter": "{value}", "show_pointer": True,
             "animation": False, "show_axis_line_ticks": False, "show_split_line": False, "split_number": 5,
             "show_progress": True, "overlap": True, "round_cap": False,
         }
@@ -263,7 +262,7 @@ def dashboard_config(
         "uuid": str(dash.uuid),
         "position": position,
         "metadata": {
-            "color_scheme": "echarts4Colors" if dash.theme == "dark" else "supersetColors",
+            "color_scheme": "echarts5Colors" if dash.theme == "dark" else "supersetColors",
             "refresh_frequency": dash.refresh_seconds,
             "timed_refresh_immune_slices": [],
             "expanded_slices": {},

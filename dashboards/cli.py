@@ -54,6 +54,7 @@ def serve_command(
     deploy_assets: bool = typer.Option(False, "--deploy", help="Deploy the dashboards once the server is up"),
 ) -> None:
     """Run Superset in the foreground (prepared once: metadata migrated, admin created, roles synced)."""
+    from dashboards.database import NoSnapshotError
     from dashboards.deploy import deploy, superset_url
     from dashboards.server import ADMIN_USER, SupersetHome, stop
     from gjj.settings import get_settings
@@ -65,7 +66,10 @@ def serve_command(
     proc = home.start(port, log=home.dir / "server.log")
     try:
         if deploy_assets:
-            typer.echo(deploy(settings, superset_url(settings, port)).summary())
+            try:
+                typer.echo(deploy(settings, superset_url(settings, port)).summary())
+            except NoSnapshotError as exc:  # serve anyway; the asset after the next publish deploys
+                typer.echo(f"未部署看板 / dashboards not deployed: {exc}", err=True)
         typer.echo(f"Superset: {superset_url(settings, port)}  用户 user: {ADMIN_USER}  "
                    f"密码 password: {home.dir / 'admin_password'}  日志 log: {home.dir / 'server.log'}")
         proc.wait()

@@ -64,6 +64,10 @@ class SupersetClient:
                 return int(theme["id"])
         return int(self._json("POST", "/api/v1/theme/", json=body)["id"])
 
+    def database_connection(self, database_id: int) -> dict[str, Any]:
+        """A database's connection settings (URI, extra)."""
+        return dict(self._json("GET", f"/api/v1/database/{database_id}/connection")["result"])
+
     def dashboard_charts(self, id_or_slug: str | int) -> list[dict[str, Any]]:
         return list(self._json("GET", f"/api/v1/dashboard/{id_or_slug}/charts")["result"])
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from dashboards.bundle import build_configs, zip_bundle
 from dashboards.client import SupersetClient
 from dashboards.database import snapshot_database_path
@@ -61,3 +63,27 @@ def deploy(settings: Settings, url: str | None = None, assets_dir: Path = ASSETS
         charts=sum(len(d.charts) for d in assets.dashboards.values()),
         dashboards=list(assets.dashboards),
     )
+
+
+def superset_running(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=3).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def deploy_after_publish(settings: Settings) -> dict[str, str | int | bool]:
+    """After a publish: validate against the new snapshot, keep the bundle beside Superset's state, and
+    import it when the server runs (`make superset`); a stopped server gets it at its next start."""
+    assets = load_assets()
+    database = snapshot_database_path(settings)
+    datasets = validate(assets, database)
+    bundle = SupersetHome(settings).dir / "bundle" / f"gjj_dashboards-{database.parent.name}.zip"
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    bundle.write_bytes(zip_bundle(build_configs(assets, datasets, database)))
+    url = superset_url(settings)
+    running = superset_running(url)
+    if running:
+        deploy(settings, url)
+    return {"database": str(database), "bundle": str(bundle), "deployed": running, "superset_url": url,
+            "dashboards": len(assets.dashboards), "datasets": len(datasets)}

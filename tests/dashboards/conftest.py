@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,29 @@ def assets_copy(tmp_path: Path) -> Path:
     target = tmp_path / "assets"
     shutil.copytree(ASSETS_DIR, target)
     return target
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def superset(published: Settings) -> Iterator[str]:
+    """A real Superset (its own environment, `make superset-env`) over the published snapshot, on a free port."""
+    from dashboards.server import SupersetHome, stop, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        print(f"SKIP Superset tests: {reason}")
+        pytest.skip(reason)
+    home = SupersetHome(published)
+    port = _free_port()
+    proc = home.start(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
