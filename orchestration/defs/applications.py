@@ -2,4 +2,8 @@
 
 import dagster as dg
 
-defs = dg.Definitions()
+from analytics.assets import analytics_store
+
+defs = dg.Definitions(
+    assets=[analytics_store],
+)
