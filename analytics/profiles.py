@@ -156,5 +156,6 @@ def build_profiles(con: duckdb.DuckDBPyConnection, path: Path = PROFILES_FILE) -
         SELECT c.tag, c.tag_name, c.category, c.value, c.label, c.ordinal, count(m.grzh) AS members
         FROM tag_catalog AS c LEFT JOIN member_tag AS m ON m.tag = c.tag AND m.value = c.value
         GROUP BY ALL ORDER BY c.tag, c.ordinal""")
+    # member_profile and member_tag are stored in grzh order: a point lookup reads one row group (zone maps).
     row = con.execute("SELECT count(*) FROM member_profile").fetchone()
     return int(row[0]) if row else 0
