@@ -173,7 +173,10 @@ def test_openapi_documents_fields_and_operation_ids(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     ops = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
     assert ops == {"members_list_transactions", "members_get_summary", "units_get_summary",
-                   "indicators_list_monthly", "health"}
+                   "indicators_list_monthly", "health",
+                   # analytics (issue #7)
+                   "bigscreen_list_themes", "bigscreen_get", "profiles_get", "members_get_profile", "forecasts_list",
+                   "forecasts_what_if"}
     props = spec["components"]["schemas"]["MemberSummary"]["properties"]
     assert props["grzh"]["description"] == "个人账号 (GRZH)"
     ok = spec["paths"]["/v1/members/{grzh}/summary"]["get"]["responses"]["200"]["content"]["application/json"]
