@@ -19,7 +19,7 @@ PROFILES_FILE = Path(__file__).with_name("profiles.yaml")
 
 # The reference date is the newest ledger date in the snapshot (the core system's business date).
 FEATURES_SQL = """
-CREATE OR REPLACE TEMP VIEW member_features AS
+CREATE OR REPLACE TEMP VIEW member_features_base AS
 WITH ref AS (SELECT max(jzrq) AS d FROM snap.marts.member_transaction),
 txn AS (
     SELECT
@@ -80,6 +80,16 @@ LEFT JOIN loans AS l ON l.grzh = a.grzh
 """
 
 
+# The loan-demand score (analytics/loan_demand.py) joins in as dkxq_score and its percentile dkxq_pct.
+WITH_SCORE_SQL = """
+CREATE OR REPLACE TEMP VIEW member_features AS
+SELECT f.*, s.dkxq_score,
+       CASE WHEN s.dkxq_score IS NOT NULL THEN percent_rank() OVER (
+           PARTITION BY s.dkxq_score IS NULL ORDER BY s.dkxq_score) END AS dkxq_pct
+FROM member_features_base AS f LEFT JOIN loan_demand_score AS s ON s.grzh = f.grzh
+"""
+
+
 class ProfileError(ValueError):
     """profiles.yaml is malformed or a tag condition does not compile."""
 
@@ -135,9 +145,14 @@ def check_tags(con: duckdb.DuckDBPyConnection, tags: list[Tag], path: Path = PRO
 
 
 def build_profiles(con: duckdb.DuckDBPyConnection, path: Path = PROFILES_FILE) -> int:
-    """Write member_profile, member_tag and tag_segment into ``con`` (the snapshot attached as ``snap``)."""
+    """Write member_profile, member_tag and tag_segment (and the loan-demand model) into ``con``, which has the
+    snapshot attached as ``snap``."""
+    from analytics.loan_demand import build_loan_demand
+
     tags = load_tags(path)
     con.execute(FEATURES_SQL)
+    build_loan_demand(con)
+    con.execute(WITH_SCORE_SQL)
     check_tags(con, tags, path)
     columns = ",\n".join(f"{_case(t, 'value')} AS {t.code}" for t in tags)
     con.execute(f"CREATE OR REPLACE TABLE member_profile AS SELECT f.*, {columns}, now()::TIMESTAMP AS computed_at "
@@ -156,5 +171,6 @@ def build_profiles(con: duckdb.DuckDBPyConnection, path: Path = PROFILES_FILE) -
         SELECT c.tag, c.tag_name, c.category, c.value, c.label, c.ordinal, count(m.grzh) AS members
         FROM tag_catalog AS c LEFT JOIN member_tag AS m ON m.tag = c.tag AND m.value = c.value
         GROUP BY ALL ORDER BY c.tag, c.ordinal""")
+    # member_profile and member_tag are stored in grzh order: a point lookup reads one row group (zone maps).
     row = con.execute("SELECT count(*) FROM member_profile").fetchone()
     return int(row[0]) if row else 0

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from analytics.assets import analytics_store
 from orchestration.resources import OWNER, PlatformSettings
 
 
@@ -22,4 +23,4 @@ def superset_dashboards(context: dg.AssetExecutionContext, platform: PlatformSet
     return dg.MaterializeResult(metadata=result)
 
 
-defs = dg.Definitions(assets=[superset_dashboards])
+defs = dg.Definitions(assets=[analytics_store, superset_dashboards])

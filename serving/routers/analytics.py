@@ -38,7 +38,8 @@ Grzh = Annotated[str, Path(pattern=r"^\d{12}$", description="个人账号 (GRZH)
 Theme = Annotated[str, Path(pattern=r"^[a-z_]{1,32}$", description="大屏主题编码", examples=["leadership"])]
 
 _FEATURES = ("nl", "xingbie", "grzhzt", "grjcjs", "grzhye", "khnx", "jcys_12m", "jcys_6m", "tqcs_24m", "tqcs_zf_24m",
-             "tqcs_gf_24m", "tqcs_hd_24m", "tqe_24m", "dkbs", "dkbs_zc", "dkye", "dqyqqs", "ljyqqs", "yqe")
+             "tqcs_gf_24m", "tqcs_hd_24m", "tqe_24m", "dkbs", "dkbs_zc", "dkye", "dqyqqs", "ljyqqs", "yqe", "dkxq_score",
+             "dkxq_pct")
 
 
 class AnalyticsStore:

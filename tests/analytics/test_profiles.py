@@ -34,10 +34,10 @@ def _snapshot(path: Path) -> None:
     rows += [("000000000003", "2024-06-01", "11", -500, "07")]  # outside 24 months of 2026-10-15: not counted
     con.executemany("INSERT INTO marts.member_transaction VALUES (?, ?, ?, ?, ?)", rows)
     con.execute("CREATE TABLE marts.loan_account (jkrgjjzh VARCHAR, dkzt VARCHAR, dkye DECIMAL(18,2), "
-                "dqyqqs INTEGER, ljyqqs INTEGER, dqyqe DECIMAL(18,2))")
-    con.executemany("INSERT INTO marts.loan_account VALUES (?, ?, ?, ?, ?, ?)", [
-        ("000000000002", "02", 100_000, 1, 1, 2_000),
-        ("000000000003", "03", 0, 0, 4, 0),
+                "dqyqqs INTEGER, ljyqqs INTEGER, dqyqe DECIMAL(18,2), dkffrq DATE, dkjqrq DATE)")
+    con.executemany("INSERT INTO marts.loan_account VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+        ("000000000002", "02", 100_000, 1, 1, 2_000, "2019-05-01", None),
+        ("000000000003", "03", 0, 0, 4, 0, "2008-01-01", "2023-01-01"),
     ])
     con.close()
 
@@ -45,16 +45,16 @@ def _snapshot(path: Path) -> None:
 EXPECTED = {
     "000000000001": {"life_stage": "youth", "income_band": "low", "deposit_stability": "stable",
                      "withdrawal_behaviour": "none", "loan_status": "none", "overdue_risk": None,
-                     "loan_eligible": "yes", "retirement_withdrawal_due": None},
+                     "loan_eligible": "yes", "retirement_withdrawal_due": None, "loan_demand": None},
     "000000000002": {"life_stage": "mid_career", "income_band": "middle", "deposit_stability": "intermittent",
                      "withdrawal_behaviour": "rent", "loan_status": "repaying", "overdue_risk": "medium",
-                     "loan_eligible": "no", "retirement_withdrawal_due": None},
+                     "loan_eligible": "no", "retirement_withdrawal_due": None, "loan_demand": None},
     "000000000003": {"life_stage": "pre_retirement", "income_band": "high", "deposit_stability": "closed_or_sealed",
                      "withdrawal_behaviour": "frequent", "loan_status": "paid_off", "overdue_risk": "medium",
-                     "loan_eligible": "no", "retirement_withdrawal_due": None},
+                     "loan_eligible": "no", "retirement_withdrawal_due": None, "loan_demand": None},
     "000000000004": {"life_stage": "pre_retirement", "income_band": "middle", "deposit_stability": "stable",
                      "withdrawal_behaviour": "none", "loan_status": "none", "overdue_risk": None,
-                     "loan_eligible": "yes", "retirement_withdrawal_due": "yes"},
+                     "loan_eligible": "yes", "retirement_withdrawal_due": "yes", "loan_demand": None},
 }
 
 
