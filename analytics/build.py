@@ -18,7 +18,7 @@ from analytics.bigscreen import build_bigscreens
 from analytics.forecast import build_forecasts
 from analytics.indicators import load_indicators
 from analytics.profiles import build_profiles
-from analytics.snapshot import current_version, replace_store, snapshot_database, store_path
+from analytics.snapshot import current_version, full_snapshot_database, replace_store, store_path
 from gjj.settings import Settings
 from publish.snapshot import version_dir
 
@@ -42,7 +42,7 @@ def build_store(settings: Settings, version: int | None = None) -> BuildResult:
     con = duckdb.connect(str(tmp))
     try:
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
-        source = str(snapshot_database(settings, version)).replace("'", "''")
+        source = str(full_snapshot_database(settings, version)).replace("'", "''")
         con.execute(f"ATTACH '{source}' AS snap (READ_ONLY)")
         t = time.perf_counter()
         build_forecasts(con)

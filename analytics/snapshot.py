@@ -1,7 +1,8 @@
 """Where analytics reads from and writes to.
 
-Readers (notebooks, the profile and forecast builds) open the current published snapshot read-only: the
-masked analyst edition ``<snapshot>/analyst.duckdb`` when it exists (issue #5), else ``snapshot.duckdb``.
+Analysts' notebooks open the current published snapshot read-only: the masked analyst edition
+``<snapshot>/analyst.duckdb`` when it exists (issue #5), else ``snapshot.duckdb``. The analytics build reads the
+full ``snapshot.duckdb`` (profiles are keyed by the real 个人账号; the API masks what leaves it).
 What analytics computes (forecasts, backtests, profiles, tags, big-screen payloads) goes to its own
 per-snapshot store ``<root>/analytics/v<N>.duckdb``, written under a temporary name and renamed into place,
 so that the API of snapshot N always finds the store built from snapshot N (or none yet).
@@ -37,6 +38,12 @@ def snapshot_database(settings: Settings, version: int | None = None) -> Path:
     folder = version_dir(settings.snapshots_dir, current_version(settings) if version is None else version)
     analyst = folder / ANALYST_EDITION
     return analyst if analyst.is_file() else folder / FULL_EDITION
+
+
+def full_snapshot_database(settings: Settings, version: int) -> Path:
+    """The unmasked snapshot: what the analytics build reads, because its results are keyed by the real
+    个人账号 and served by the API, which masks per caller (issue #5)."""
+    return version_dir(settings.snapshots_dir, version) / FULL_EDITION
 
 
 def open_snapshot(settings: Settings, version: int | None = None) -> duckdb.DuckDBPyConnection:

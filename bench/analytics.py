@@ -81,7 +81,7 @@ def run(settings: Settings, scale: float) -> str:
     from analytics.bigscreen import load_themes
     from analytics.build import build_store
     from analytics.forecast import MODELS, SERIES, WINDOW, backtest, read_history
-    from analytics.snapshot import snapshot_database
+    from analytics.snapshot import current_version, full_snapshot_database
 
     bench = _lakehouse(settings, scale)
     start = time.perf_counter()
@@ -90,7 +90,7 @@ def run(settings: Settings, scale: float) -> str:
     print(f"[bench analytics] analytics build: {build_seconds:.1f} s {result.seconds}", flush=True)
 
     con = duckdb.connect()
-    con.execute(f"ATTACH '{snapshot_database(bench)}' AS snap (READ_ONLY)")
+    con.execute(f"ATTACH '{full_snapshot_database(bench, current_version(bench))}' AS snap (READ_ONLY)")
     history = read_history(con)
     con.close()
     start = time.perf_counter()

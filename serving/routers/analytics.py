@@ -47,6 +47,8 @@ class AnalyticsStore:
 
     def __init__(self, path: FsPath) -> None:
         self.con = duckdb.connect(str(path), read_only=True)
+        # DuckDB's first parameterised query imports pandas (≈ 3 s): pay that when the store opens, not on a lookup.
+        self.con.execute("SELECT ?", [0]).fetchall()
         self.screens: dict[str, bytes] = {
             str(t): str(p).encode() for t, p in self.con.execute("SELECT theme, payload FROM bigscreen").fetchall()}
         self.titles = {t: BigScreen.model_validate_json(p).title for t, p in self.screens.items()}
