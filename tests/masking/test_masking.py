@@ -29,6 +29,18 @@ def test_every_mart_column_is_classified(wh: duckdb.DuckDBPyConnection) -> None:
     assert not stale, f"classified columns that no longer exist: {stale}"
 
 
+def test_every_staging_column_is_classified(wh: duckdb.DuckDBPyConnection) -> None:
+    from masking.classify import load_staging_classification
+
+    classes = load_staging_classification()
+    cols = wh.execute("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'staging'"
+                      ).fetchall()
+    missing = sorted(f"{t}.{c}" for t, c in cols if c not in classes.get(t, {}))
+    assert not missing, f"unclassified staging columns (run `gjj pii classify` and review): {missing}"
+    levels = {str(c["level"]) for cs in classes.values() for c in cs.values()}
+    assert levels <= {"public", "internal", "personal", "sensitive"}
+
+
 def test_sampling_agrees_with_the_reviewed_classification(wh: duckdb.DuckDBPyConnection) -> None:
     classes = load_classification()
     for table, columns in propose(wh).items():
