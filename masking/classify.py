@@ -79,10 +79,11 @@ class Detection:
     sampled: int
 
 
-def _sample_detection(con: duckdb.DuckDBPyConnection, table: str, column: str) -> Detection:
+def _sample_detection(con: duckdb.DuckDBPyConnection, table: str, column: str, schema: str = "marts",
+                      sample: int = SAMPLE) -> Detection:
     values = [str(v) for (v,) in con.execute(
-        f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM marts."{table}" WHERE "{column}" IS NOT NULL '
-        f"LIMIT {SAMPLE}").fetchall()]
+        f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM {schema}."{table}" WHERE "{column}" IS NOT NULL '
+        f"LIMIT {sample}").fetchall()]
     if not values:
         return Detection(None, 0.0, 0)
     whole: dict[str, int] = {}
@@ -104,15 +105,16 @@ def _sample_detection(con: duckdb.DuckDBPyConnection, table: str, column: str) -
     return Detection(None, max(whole.values(), default=0) / len(values), len(values))
 
 
-def _by_code(table: str, column: str, dtype: str) -> tuple[str, str]:
+def _by_code(table: str, column: str, dtype: str, personal_tables: frozenset[str] = PERSONAL_TABLES
+             ) -> tuple[str, str]:
     if column in FIELD_CODES:
         entity, level = FIELD_CODES[column]
-        if table not in PERSONAL_TABLES and level == "personal":
+        if table not in personal_tables and level == "personal":
             level = "internal"
         return entity, level
     if column in _SERIALS:
         return "SERIAL", "internal"
-    personal = table in PERSONAL_TABLES
+    personal = table in personal_tables
     other = "public" if table.startswith("indicator") else "internal"
     if dtype == "DECIMAL(18,2)":
         return ("AMOUNT", "personal") if personal else ("MEASURE", other)
@@ -123,14 +125,22 @@ def _by_code(table: str, column: str, dtype: str) -> tuple[str, str]:
     return "CODE", other
 
 
-def propose(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, dict[str, object]]]:
-    """{table: {column: {entity, level, detected}}} for every column of schema ``marts`` on ``con``."""
+def propose(con: duckdb.DuckDBPyConnection, schema: str = "marts", sample: int = SAMPLE
+            ) -> dict[str, dict[str, dict[str, object]]]:
+    """{table: {column: {entity, level, detected}}} for every column of ``schema`` on ``con``. Marts: the tables
+    about one person are PERSONAL_TABLES; elsewhere (staging) a table is personal when it holds a personal
+    identifier (a field code of an account, ID number or name)."""
     cols = con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
-                       "WHERE table_schema = 'marts' ORDER BY table_name, ordinal_position").fetchall()
+                       "WHERE table_schema = ? ORDER BY table_name, ordinal_position", [schema]).fetchall()
+    personal = PERSONAL_TABLES
+    if schema != "marts":
+        personal = frozenset(t for t, c, _ in cols if FIELD_CODES.get(c, ("", ""))[0] in ("ACCOUNT_NO", "CN_ID",
+                                                                                           "PERSON"))
     out: dict[str, dict[str, dict[str, object]]] = {}
     for table, column, dtype in cols:
-        det = _sample_detection(con, table, column) if dtype == "VARCHAR" else Detection(None, 0.0, 0)
-        entity, level = _by_code(table, column, dtype)
+        det = (_sample_detection(con, table, column, schema, sample) if dtype == "VARCHAR"
+               else Detection(None, 0.0, 0))
+        entity, level = _by_code(table, column, dtype, personal)
         if det.label is not None and (entity == "CODE" or det.label in PERSONAL_LABELS):
             entity, level = det.label, PII_LEVEL
         out.setdefault(table, {})[column] = {
@@ -156,17 +166,37 @@ def load_classification(path: Path = CLASSIFICATION_FILE) -> dict[str, dict[str,
     return datasets
 
 
-def write_classification(proposal: dict[str, dict[str, dict[str, object]]], path: Path) -> None:
-    """Write the proposal, keeping the entity/level of columns a steward already reviewed in ``path``."""
-    old = load_classification(path) if path.exists() else {}
+def load_staging_classification(path: Path = CLASSIFICATION_FILE) -> dict[str, dict[str, dict[str, object]]]:
+    """The classification of the standard staging layer (section ``staging``: {view: {column: {...}}})."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    staging = doc.get("staging") or {}
+    if not isinstance(staging, dict):
+        raise ValueError(f"{path}: staging 应为映射 / 'staging' must be a mapping")
+    return staging
+
+
+def _keep_reviewed(proposal: dict[str, dict[str, dict[str, object]]], old: dict[str, dict[str, dict[str, object]]]
+                   ) -> None:
     for ds, columns in proposal.items():
         for col, c in columns.items():
             prev = old.get(ds, {}).get(col)
             if prev and prev.get("reviewed"):
                 c.update({k: prev[k] for k in ("entity", "level", "reviewed", "note") if k in prev})
+
+
+def write_classification(proposal: dict[str, dict[str, dict[str, object]]], path: Path,
+                         staging: dict[str, dict[str, dict[str, object]]] | None = None) -> None:
+    """Write the proposal, keeping the entity/level of columns a steward already reviewed in ``path``."""
+    _keep_reviewed(proposal, load_classification(path) if path.exists() else {})
+    if staging is not None:
+        _keep_reviewed(staging, load_staging_classification(path) if path.exists() else {})
+    elif path.exists():
+        staging = load_staging_classification(path) or None
     header = ("# 列分级分类 (column classification) — proposed by `gjj pii classify` (analyzer sampling + JGJ/T 320 "
               "field codes),\n# reviewed by a data steward: `reviewed` names who checked the entry. Levels: "
               + ", ".join(LEVELS) + ".\n")
-    body = yaml.safe_dump({"version": 1, "levels": LEVELS, "entities": STRUCTURED_ENTITIES, "datasets": proposal},
-                          allow_unicode=True, sort_keys=False, width=120)
+    doc: dict[str, object] = {"version": 1, "levels": LEVELS, "entities": STRUCTURED_ENTITIES, "datasets": proposal}
+    if staging:
+        doc["staging"] = staging
+    body = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120)
     path.write_text(header + body, encoding="utf-8")

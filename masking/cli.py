@@ -41,11 +41,13 @@ def pii_classify(
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
         proposal = propose(con)
+        staging = propose(con, "staging", sample=50)
     finally:
         con.close()
     target = out or CLASSIFICATION_FILE
-    write_classification(proposal, target)
-    typer.echo(f"{sum(len(c) for c in proposal.values())} columns of {len(proposal)} marts → {target}")
+    write_classification(proposal, target, staging)
+    typer.echo(f"{sum(len(c) for c in proposal.values())} columns of {len(proposal)} marts, "
+               f"{sum(len(c) for c in staging.values())} columns of {len(staging)} staging views → {target}")
 
 
 @pii_app.command("bench")

@@ -35,8 +35,27 @@ DERIVED: dict[tuple[str, str], tuple[str, str]] = {
     ("indicator_monthly", "gdl"): ("indicator_monthly", "dkye"),
 }
 # Fields without data of their own (code-table names, counts of rows, paging, the grouping asked for).
-NO_DATA = frozenset({"gjhtqywlx_mc", "grzhzt_mc", "jybs", "items", "limit", "offset", "next_cursor", "group_by",
-                     "status", "snapshot_version", "snapshot_created_at"})
+NO_DATA = {"gjhtqywlx_mc", "grzhzt_mc", "jybs", "items", "limit", "offset", "next_cursor", "group_by",
+           "status", "snapshot_version", "snapshot_created_at"}
+
+
+def register_response_model(model: type[BaseModel], dataset: str | None,
+                            derived: dict[str, tuple[str, str]] | None = None, no_data: tuple[str, ...] = ()) -> None:
+    """For a new router: declare which mart a response model's fields come from (``dataset``; None = a model that
+    carries no personal data, e.g. rule metadata), fields computed from another mart's column (``derived``:
+    field → (mart, column)) and fields without data of their own (``no_data``). Unregistered models with data
+    fields are masked as sensitive (fail closed)."""
+    if dataset is not None:
+        MODEL_DATASETS[model.__name__] = dataset
+        for field, source in (derived or {}).items():
+            DERIVED[(dataset, field)] = source
+    else:
+        NO_DATA.update(model.model_fields)
+    NO_DATA.update(no_data)
+
+
+# Models that carry no personal data of a mart (the API's own metadata and the access log read by auditors).
+_OPEN_MODELS = {"Health", "AccessLogPage", "AccessLogEntry", "IndicatorResponse", "MemberTransactionPage"}
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +96,14 @@ class _Masker:
                 out[field] = self.model(attr)
             elif isinstance(attr, list) and attr and isinstance(attr[0], BaseModel):
                 out[field] = [self.model(m) for m in attr]
+            elif dataset is None and type(model).__name__ not in _OPEN_MODELS and field not in NO_DATA:
+                op = self.p.levels[self.role]["sensitive"]  # unregistered model: fail closed
+                if op.unmasked:
+                    self.unmasked.add(field)
+                    out[field] = value
+                else:
+                    self.masked[field] = str(op)
+                    out[field] = mask_value(op, "FREE_TEXT", value, self.key() if op.name == "pseudonym" else None)
             elif dataset is None:
                 out[field] = value
             else:

@@ -217,3 +217,23 @@ def test_access_report(shared_snapshot: Settings, api_key: Callable[..., str]) -
     row = next(r for r in Registry(registry_path(shared_snapshot)).report() if r["consumer"] == "report-1")
     assert (row["requests"], row["refused"], row["rows_returned"]) == (4, 1, 3)
     assert row["purposes"] == "稽核" and "zjhm" not in row["unmasked_fields"] and "grzhye" in row["unmasked_fields"]
+
+
+def test_unregistered_response_models_fail_closed() -> None:
+    from pydantic import BaseModel
+
+    from serving.core.access import Consumer
+    from serving.core.errors import ApiError
+    from serving.core.output import present, register_response_model
+
+    class ScreenTile(BaseModel):
+        dwmc: str
+        dwzhye: str
+
+    analyst = Consumer("t", "t", "t", "analyst", ("*",), "1/second", "k")
+    with pytest.raises(ApiError) as refused:  # analyst: sensitive → redact, every field → 403
+        present(ScreenTile(dwmc="三门峡市某公司", dwzhye="1.00"), analyst)
+    assert refused.value.status == 403
+    register_response_model(ScreenTile, "unit_summary")
+    body, masked, unmasked = present(ScreenTile(dwmc="三门峡市某公司", dwzhye="1.00"), analyst)
+    assert body == {"dwmc": "三门峡市某公司", "dwzhye": "1.00"} and not masked and unmasked == {"dwmc", "dwzhye"}
