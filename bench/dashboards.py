@@ -93,7 +93,6 @@ def run(scale: float, runs: int = 3) -> str:
                 statistics.median(w.last_data_response_seconds for w in warm_loads), 2),
             "load_average_1m": round(os.getloadavg()[0], 2),
             "leadership_target_seconds": TARGET_SECONDS,
-            "leadership_warm_within_target": str(statistics.median(warm) <= TARGET_SECONDS).lower(),
             **{f"{slug}_warm_seconds": round(s, 2) for slug, s in others.items()},
             "superset_start_seconds": round(start_seconds, 2),
             "deploy_seconds": round(deploy_seconds, 2),

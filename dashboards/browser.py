@@ -118,18 +118,19 @@ class DashboardBrowser:
                 lambda r: finished.append(time.perf_counter()) if "/api/v1/chart/data" in r.url else None)
         start = time.perf_counter()
         page.goto(f"{self.url}/superset/dashboard/{slug}/?standalone=1")
-        deadline = start + timeout
-        states: list[dict[str, Any]] = []
-        while time.perf_counter() < deadline:
-            states = page.evaluate(_CHART_STATES)
-            if states and all(s["rendered"] or s["error"] for s in states):
-                break
-            page.wait_for_timeout(100)
+        states = _wait_rendered(page, start + timeout)
         seconds = time.perf_counter() - start
-        page.wait_for_timeout(500)  # let the last animation frame settle before the picture
         if screenshot is not None:
+            # A dashboard taller than the screen: grow the window to the whole page and let the charts
+            # redraw at their final size first (a full-page capture alone catches them mid-redraw).
+            height = int(page.evaluate("() => document.documentElement.scrollHeight"))
+            if height > viewport[1]:
+                page.set_viewport_size({"width": viewport[0], "height": height})
+                page.wait_for_timeout(1000)
+                _wait_rendered(page, time.perf_counter() + timeout)
+            page.wait_for_timeout(1000)  # the last animation frames
             screenshot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(screenshot), full_page=True)
+            page.screenshot(path=str(screenshot))
         result = DashboardLoad(slug=slug, seconds=seconds, charts=[ChartState(**s) for s in states],
                                chart_data=[_chart_data(r) for r in responses], blocked=list(self._blocked),
                                screenshot=screenshot,
@@ -137,6 +138,17 @@ class DashboardBrowser:
                                last_data_response_seconds=max(finished, default=start) - start)
         page.close()
         return result
+
+
+def _wait_rendered(page: Page, deadline: float) -> list[dict[str, Any]]:
+    """Poll the chart holders until each has drawn a chart or shows an error (or the deadline passes)."""
+    states: list[dict[str, Any]] = []
+    while time.perf_counter() < deadline:
+        states = page.evaluate(_CHART_STATES)
+        if states and all(s["rendered"] or s["error"] for s in states):
+            break
+        page.wait_for_timeout(100)
+    return states
 
 
 def _chart_data(response: Response) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 
 import typer
@@ -62,6 +64,8 @@ def serve_command(
     settings = get_settings()
     home = SupersetHome(settings)
     port = port or settings.superset_port
+    # SIGTERM (a service manager, `kill`) stops the server like Ctrl-C does
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     typer.echo("准备 Superset（首次约 1–3 分钟）/ preparing Superset …")
     proc = home.start(port, log=home.dir / "server.log")
     try:

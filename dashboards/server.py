@@ -123,7 +123,7 @@ class SupersetHome:
         """gunicorn: a dashboard's chart requests arrive at once, so two processes (one per core) with threads."""
         return [
             str(superset_bin("gunicorn")), "--bind", f"127.0.0.1:{port}", "--workers", str(self.workers),
-            "--worker-class", "gthread", "--threads", "8", "--timeout", "120",
+            "--worker-class", "gthread", "--threads", "8", "--timeout", "120", "--graceful-timeout", "5",
             "--access-logfile", "-", "superset.app:create_app()",
         ]
 
