@@ -18,7 +18,7 @@ from fastapi import APIRouter, Path, Request, Response
 from analytics.forecast import SERIES, Scenario, policy_parameter, what_if
 from serving.core.deps import CurrentConsumer, SnapshotDep
 from serving.core.errors import ApiError, not_found
-from serving.core.output import render
+from serving.core.output import register_response_model, render
 from serving.core.snapshot import Snapshot
 from serving.schemas.analytics import (
     BigScreen,
@@ -33,6 +33,11 @@ from serving.schemas.analytics import (
 from serving.schemas.common import ERROR_RESPONSES
 
 router = APIRouter(tags=["analytics 数据应用"])
+
+# City-level aggregates, forecasts and scenarios carry no personal data. MemberProfile stays unregistered:
+# the masking layer treats it as sensitive (fail closed), so only roles entitled to sensitive data see it.
+for _model in (BigScreen, ThemeList, ForecastResponse, WhatIfResponse):
+    register_response_model(_model, None)
 
 Grzh = Annotated[str, Path(pattern=r"^\d{12}$", description="个人账号 (GRZH)，12位数字", examples=["411200000001"])]
 Theme = Annotated[str, Path(pattern=r"^[a-z_]{1,32}$", description="大屏主题编码", examples=["leadership"])]

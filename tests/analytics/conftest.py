@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from analytics.build import BuildResult, build_store
 from gjj.settings import Settings
 from serving.app import create_app
+from serving.core.access import issue_test_key
 from tests.warehouse import gjj
 
 
@@ -29,5 +30,6 @@ def analytics_store(analytics_settings: Settings) -> BuildResult:
 
 @pytest.fixture(scope="session")
 def client(analytics_settings: Settings, analytics_store: BuildResult) -> Iterator[TestClient]:
-    with TestClient(create_app(analytics_settings, reload_interval_s=0)) as c:
+    key = issue_test_key(analytics_settings, "privileged")
+    with TestClient(create_app(analytics_settings, reload_interval_s=0), headers={"X-API-Key": key}) as c:
         yield c

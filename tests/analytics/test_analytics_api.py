@@ -15,6 +15,7 @@ from gjj.settings import Settings
 from publish import publish_snapshot
 from publish.synthetic import build_synthetic_warehouse
 from serving.app import create_app
+from serving.core.access import issue_test_key
 
 
 def test_every_theme_is_served_with_its_configured_sections(client: TestClient) -> None:
@@ -111,7 +112,18 @@ def test_without_an_analytics_build_the_api_says_so(tmp_path: Path) -> None:
     s = Settings(lakehouse_root=tmp_path / "lh")
     build_synthetic_warehouse(s.warehouse_path, accounts=5, txns_per_account=2, units=1, months=2)
     publish_snapshot(s)
-    with TestClient(create_app(s, reload_interval_s=0)) as c:
+    key = issue_test_key(s, "privileged")
+    with TestClient(create_app(s, reload_interval_s=0), headers={"X-API-Key": key}) as c:
         r = c.get("/v1/bigscreen/leadership")
         assert r.status_code == 503 and "gjj analytics build" in r.json()["message"]
         assert c.get("/v1/profiles/000000000001").status_code == 503
+
+
+def test_an_analyst_sees_the_big_screen_but_not_member_profiles(analytics_settings: Settings,
+                                                                 analytics_store: BuildResult) -> None:
+    key = issue_test_key(analytics_settings, "analyst", ["bigscreen", "profiles"])
+    with TestClient(create_app(analytics_settings, reload_interval_s=0), headers={"X-API-Key": key}) as c:
+        assert c.get("/v1/bigscreen/leadership").status_code == 200
+        grzh = c.app.state.snapshots.current().duckdb().execute(
+            "SELECT grzh FROM marts.member_account LIMIT 1").fetchone()[0]
+        assert c.get(f"/v1/profiles/{grzh}").status_code == 403
