@@ -100,12 +100,11 @@ def screening_load(settings: Settings, rate: int, seconds: float) -> dict[str, f
         scheduled = start + i / rate
         if time.perf_counter() > deadline:
             return
-        t0 = time.perf_counter()
-        screener.screen("withdrawal", payload)
+        decision = screener.screen("withdrawal", payload)
         done = time.perf_counter()
         with lock:
             latencies.append((done - scheduled) * 1000)
-            service.append((done - t0) * 1000)
+            service.append(decision.elapsed_ms)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         for i, p in enumerate(payloads):
