@@ -84,7 +84,8 @@ def screening_load(settings: Settings, rate: int, seconds: float) -> dict[str, f
         publish_snapshot(settings)
     screener = Screener.from_settings(settings)
     members = [r[0] for r in screener.con.execute(
-        "SELECT grzh FROM marts.member_account WHERE grzhzt = '01' AND grzhye > 1000 ORDER BY hash(grzh) LIMIT 2000").fetchall()]
+        f"SELECT grzh FROM {screener._src['marts.member_account']} WHERE grzhzt = '01' AND grzhye > 1000 "
+        "ORDER BY hash(grzh) LIMIT 2000").fetchall()]
     rng = random.Random(7)
     payloads = [{"grzh": rng.choice(members), "tqyy": rng.choice(["06", "07", "01"]), "tqje": rng.choice([500, 2000, 8000])}
                 for _ in range(int(rate * seconds))]
