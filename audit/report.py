@@ -16,7 +16,7 @@ def _mask(v: object) -> str:
 def write_event_report(store: Path, out: Path, samples: int = 3) -> Path:
     con = duckdb.connect(str(store), read_only=True)
     try:
-        run = con.execute("SELECT run_id, mode, business_date, rules_ran, rules_failed, hits, finished_at FROM audit_run "
+        run = con.execute("SELECT run_id, mode, business_date, rules_ran, rules_failed, hits, finished_at FROM audit_run WHERE rules_ran > 0 "
                           "ORDER BY finished_at DESC LIMIT 1").fetchone()
         rules = con.execute("""SELECT rule_id, any_value(rule_name), any_value(category), any_value(severity),
                 count(*) FILTER (WHERE cleared_at IS NULL), count(*) FILTER (WHERE state <> 'triggered'),
