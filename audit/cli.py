@@ -57,6 +57,18 @@ def graph(
                f"{len(g.communities)} communities → {out}")
 
 
+@audit_app.command("report")
+def report(
+    out: Annotated[Path, typer.Option(help="Markdown report")] = Path("docs/examples/audit-risk-event-report.md"),
+) -> None:
+    """Write the risk-event report (per-rule counts and masked sample events) from the audit store."""
+    from audit.report import write_event_report
+    from audit.store import audit_db_path
+    from gjj.settings import get_settings
+
+    typer.echo(write_event_report(audit_db_path(get_settings()), out))
+
+
 @audit_app.command("bench")
 def bench(
     scale: Annotated[float | None, typer.Option(help="Generate a fresh center at this scale first (else use the lakehouse as is)")] = None,

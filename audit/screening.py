@@ -45,6 +45,40 @@ OVERLAYS: dict[str, dict[str, str]] = {
     "remittance": {"staging.stg_core__unit_transactions": "ywlsh", "staging.stg_core__personal_transactions": "ywlsh"},
     "account_change": {"staging.stg_core__persons": "khh"},
 }
+# The neighbourhood of a request each table is cut to (sets in memory.main.ctx: G accounts, Z ID numbers,
+# K customer numbers, B flats, L agent/payee links, D units, H loan contracts, P loan accounts). Every
+# record a screening rule needs to judge the pending record lies in it; tables not listed are read whole.
+SCOPES: dict[str, str] = {
+    "marts.member_account": "grzh IN {G} OR upper(zjhm) IN {Z}",
+    "marts.withdrawal": "grzh IN {G} OR bdcdyh IN {B}",
+    "staging.stg_core__withdrawals": "grzh IN {G} OR bdcdyh IN {B} OR upper(dbrzjhm) IN {L} OR dbrsjhm IN {L} OR skzhhm IN {L}",
+    "marts.member_transaction": "grzh IN {G}",
+    "marts.account_status_history": "grzh IN {G}",
+    "marts.loan_account": "jkrgjjzh IN {G} OR upper(jkrzjh) IN {Z} OR jkhtbh IN {H}",
+    "marts.unit_summary": "dwzh IN {D}",
+    "staging.stg_core__co_borrowers": "gtjkrgjjzh IN {G} OR upper(gtjkrzjhm) IN {Z} OR jkhtbh IN {H}",
+    "staging.stg_core__loan_contracts": "jkrgjjzh IN {G} OR upper(jkrzjh) IN {Z} OR jkhtbh IN {H}",
+    "staging.stg_core__loan_plans": "dkzh IN {P}",
+    "staging.stg_core__personal_accounts": "grzh IN {G}",
+    "staging.stg_core__persons": "khh IN {K} OR upper(zjhm) IN {Z}",
+    "staging.stg_core__ban_list": "upper(zjhm) IN {Z}",
+    "staging.stg_ga__population_register": "upper(zjhm) IN {Z}",
+    "staging.stg_bdc__property_registrations": "upper(qlrzjhm) IN {Z} OR bdcdyh IN {B}",
+    "staging.stg_mz__marriage_registrations": "upper(nfzjhm) IN {Z} OR upper(vfzjhm) IN {Z}",
+    "staging.stg_core__unit_transactions": "dwzh IN {D}",
+    "staging.stg_core__personal_transactions": "dwzh IN {D}",
+    "staging.stg_core__units": "dwzh IN {D}",
+}
+SETS = "GZKBLDHP"
+
+
+def _scope(table: str) -> str:
+    pred = SCOPES.get(table)
+    if pred is None:
+        return "TRUE"
+    return pred.format(**{x: f"(SELECT v FROM memory.main.ctx WHERE s = '{x}')" for x in SETS})
+
+
 DECISIONS = {0: ("pass", "通过"), 1: ("enhanced_verification", "增强身份验证"), 2: ("manual_review", "人工复核"),
              3: ("stop_payment", "止付")}
 TQLB = {"01": "gf", "02": "gf", "06": "hd", "07": "zf", "03": "lt"}
@@ -99,8 +133,12 @@ def publish_screening_store(con: duckdb.DuckDBPyConnection, settings: Settings, 
     path = screening_store_path(settings)
     tmp = path.with_name(f".screening-{uuid.uuid4().hex[:8]}.duckdb")
     con.execute(f"ATTACH '{tmp}' AS scr_new")
+    existing = {f"{s}.{t}" for s, t in con.execute(
+        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database()").fetchall()}
     try:
         for t in reference_tables(catalog):
+            if t not in existing:  # a broken rule's table: the rule fails on its own, the store goes on
+                continue
             schema, name = t.split(".")
             con.execute(f"CREATE SCHEMA IF NOT EXISTS scr_new.{schema}")
             con.execute(f"CREATE TABLE scr_new.{schema}.{name} AS SELECT * FROM {schema}.{name}")
@@ -125,18 +163,22 @@ class Screener:
         overlay_keys = {t: k for ov in OVERLAYS.values() for t, k in ov.items()}
         needed = {t for k in KINDS for r in screening_rules(self.catalog, k) for t in input_tables(r, self.asof)}
         needed |= set(overlay_keys) | {"marts.member_account"}
+        con.execute("CREATE TABLE memory.main.ctx (s VARCHAR, v VARCHAR)")
+        self._src: dict[str, str] = {}
         for t in sorted(needed):
             schema, name = t.split(".")
             src = f"snap.marts.{name}" if schema == "marts" else f"ref.{schema}.{name}"
+            self._src[t] = src
             con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{schema}")
             if t in overlay_keys:
                 key = overlay_keys[t]
                 con.execute(f"CREATE TABLE memory.main.pending_{schema}__{name} AS SELECT * FROM {src} LIMIT 0")
                 con.execute(f"""CREATE VIEW memory.{schema}.{name} AS
-                    SELECT * FROM {src} WHERE {key} NOT IN (SELECT {key} FROM memory.main.pending_{schema}__{name})
+                    SELECT * FROM {src} WHERE ({_scope(t)})
+                      AND {key} NOT IN (SELECT {key} FROM memory.main.pending_{schema}__{name})
                     UNION ALL BY NAME SELECT * FROM memory.main.pending_{schema}__{name}""")
             else:
-                con.execute(f"CREATE VIEW memory.{schema}.{name} AS SELECT * FROM {src}")
+                con.execute(f"CREATE VIEW memory.{schema}.{name} AS SELECT * FROM {src} WHERE {_scope(t)}")
         con.execute(f"""CREATE TABLE memory.main.{PARAMS_TABLE} AS
             SELECT '*' AS rule_id, csdm, CAST(csz AS DOUBLE) AS csz, valid_from,
                    coalesce(valid_to, DATE '{FAR_FUTURE}') AS valid_to FROM ref.intermediate.int_policy_parameters""")
@@ -168,7 +210,7 @@ class Screener:
     # ------------------------------------------------------------------------------------------ requests
 
     def member(self, grzh: str) -> dict[str, Any]:
-        cur = self.con.execute("SELECT * FROM marts.member_account WHERE grzh = ?", [grzh])
+        cur = self.con.execute(f"SELECT * FROM {self._src['marts.member_account']} WHERE grzh = ?", [grzh])
         row = cur.fetchone()
         if row is None:
             raise ScreeningError("grzh", f"个人账号 {grzh} 不存在", f"personal account {grzh} not found")
@@ -178,19 +220,59 @@ class Screener:
         """Screen one pending transaction of ``kind`` (withdrawal | loan | remittance | account_change)."""
         if kind not in KINDS:
             raise ScreeningError("kind", f"不支持的业务类型 {kind}", f"unknown screening kind {kind}")
-        started = time.perf_counter()
         with self._lock:
+            started = time.perf_counter()
             overlay, keys = getattr(self, f"_prepare_{kind}")(payload)
             try:
+                self._set_context(kind, payload, overlay)
                 for table, rows in overlay.items():
                     self._write_overlay(table, rows)
                 hits = self._evaluate(kind, keys)
             finally:
                 for table in overlay:
                     self.con.execute(f"DELETE FROM memory.main.pending_{table.replace('.', '__')}")
+                self.con.execute("DELETE FROM memory.main.ctx")
+            elapsed = (time.perf_counter() - started) * 1000
         rank = max((SEVERITY_RANK[h.severity] for h in hits), default=0)
         code, zh = DECISIONS[rank]
-        return Decision(kind, code, zh, hits, len(self._sql[kind]), (time.perf_counter() - started) * 1000, sorted(keys))
+        return Decision(kind, code, zh, hits, len(self._sql[kind]), elapsed, sorted(keys))
+
+    def _q(self, sql: str, *args: Any) -> set[str]:
+        return {str(r[0]) for r in self.con.execute(sql, list(args)).fetchall() if r[0] is not None}
+
+    def _set_context(self, kind: str, p: dict[str, Any], overlay: dict[str, list[dict[str, Any]]]) -> None:
+        """The request's neighbourhood (see SCOPES), looked up in the sources, not the scoped views."""
+        acct, wd, loans = (self._src.get(t, "") for t in ("marts.member_account", "staging.stg_core__withdrawals",
+                                                            "marts.loan_account"))
+        sets: dict[str, set[str]] = {x: set() for x in SETS}
+        grzh = p.get("grzh") or p.get("jkrgjjzh")
+        if kind == "remittance":
+            sets["D"] = {p["dwzh"]}
+            sets["G"] = {x["grzh"] for x in p["persons"]}
+        else:
+            z0 = self._q(f"SELECT upper(zjhm) FROM {acct} WHERE grzh = ?", grzh)
+            if p.get("jkrzjh"):
+                z0.add(str(p["jkrzjh"]).upper())
+            if p.get("zjhm"):
+                z0.add(str(p["zjhm"]).upper())
+            g = {str(grzh)} | self._q(f"SELECT grzh FROM {acct} WHERE upper(zjhm) IN (SELECT unnest(?))", sorted(z0))
+            if kind == "withdrawal":
+                sets["B"] = {str(p["bdcdyh"])} if p.get("bdcdyh") else set()
+                sets["L"] = {str(v).upper() if k == "dbrzjhm" else str(v)
+                             for k, v in p.items() if k in ("dbrzjhm", "dbrsjhm", "skzhhm") and v}
+                g |= self._q(f"""SELECT grzh FROM {wd} WHERE bdcdyh IN (SELECT unnest(?)) OR upper(dbrzjhm) IN (SELECT unnest(?))
+                                 OR dbrsjhm IN (SELECT unnest(?)) OR skzhhm IN (SELECT unnest(?))""",
+                             sorted(sets["B"]), sorted(sets["L"]), sorted(sets["L"]), sorted(sets["L"]))
+            sets["G"] = g
+            sets["Z"] = z0 | self._q(f"SELECT upper(zjhm) FROM {acct} WHERE grzh IN (SELECT unnest(?))", sorted(g))
+            sets["K"] = self._q(f"SELECT khh FROM {acct} WHERE grzh IN (SELECT unnest(?))", sorted(g))
+            if loans:
+                sets["H"] = {str(r["jkhtbh"]) for r in overlay.get("staging.stg_core__loan_contracts", [])} | self._q(
+                    f"SELECT jkhtbh FROM {loans} WHERE jkrgjjzh IN (SELECT unnest(?)) OR upper(jkrzjh) IN (SELECT unnest(?))",
+                    sorted(g), sorted(sets["Z"]))
+                sets["P"] = self._q(f"SELECT dkzh FROM {loans} WHERE jkhtbh IN (SELECT unnest(?))", sorted(sets["H"]))
+        self.con.executemany("INSERT INTO memory.main.ctx VALUES (?, ?)",
+                             [(x, v) for x, vals in sets.items() for v in sorted(vals)])
 
     def _write_overlay(self, table: str, rows: list[dict[str, Any]]) -> None:
         cols = self._overlay_columns[table]
@@ -252,7 +334,7 @@ class Screener:
 
     def _prepare_account_change(self, p: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]], set[str]]:
         m = self.member(p["grzh"])
-        cur = self.con.execute("SELECT * FROM staging.stg_core__persons WHERE khh = ?", [m["khh"]])
+        cur = self.con.execute(f"SELECT * FROM {self._src['staging.stg_core__persons']} WHERE khh = ?", [m["khh"]])
         row = dict(zip([d[0] for d in cur.description], cur.fetchone() or (), strict=False))
         if not row:
             raise ScreeningError("grzh", "未找到该账户的个人信息", "no person record for this account")

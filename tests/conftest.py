@@ -16,6 +16,14 @@ SCALE = 0.01
 SEED = 11
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Parse the dbt project before collection: test modules import Dagster definitions, which load dbt's
+    manifest (absent in a fresh clone)."""
+    from orchestration.pipeline import prepare
+
+    prepare()
+
+
 @pytest.fixture(scope="session")
 def center(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A freshly generated center (SQLite core system, feeds, ground truth) at scale 0.01."""

@@ -46,7 +46,7 @@ def _category_asset(category: str, name: str) -> dg.AssetsDefinition:
         ],
     )
     def _asset(context: dg.AssetExecutionContext, platform: PlatformSettings) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        result = run_audit(platform.get(), full=False, categories=[category])
+        result = run_audit(platform.get(), full=False, categories=[category], publish_screening=False)
         context.log.info(result.summary())
         high = sum(o.new_events for o in result.ran if _CATALOG.by_id[o.rule_id].severity == "高")
         yield dg.MaterializeResult(metadata={
@@ -68,4 +68,31 @@ def _category_asset(category: str, name: str) -> dg.AssetsDefinition:
 
 audit_assets = [_category_asset(c, n) for c, n in CATEGORIES.items()]
 
-defs = dg.Definitions(assets=audit_assets)
+
+@dg.asset(
+    key=dg.AssetKey(["audit", "screening_reference"]),
+    deps=[a.key for a in audit_assets],
+    group_name="audit",
+    owners=[OWNER],
+    kinds={"duckdb"},
+    tags={"layer": "audit"},
+    pool=WAREHOUSE_POOL,
+    description="事中风控参照数据：屏幕规则读取的 staging/intermediate 表复制为只读文件并原子切换 / reference tables for real-time screening",
+)
+def screening_reference(context: dg.AssetExecutionContext, platform: PlatformSettings) -> dg.MaterializeResult:
+    import duckdb
+
+    from audit.engine import open_warehouse
+    from audit.screening import publish_screening_store
+
+    settings = platform.get()
+    con = duckdb.connect()
+    try:
+        open_warehouse(con, settings.warehouse_path)
+        path = publish_screening_store(con, settings, _CATALOG)
+    finally:
+        con.close()
+    return dg.MaterializeResult(metadata={"path": str(path), "bytes": path.stat().st_size})
+
+
+defs = dg.Definitions(assets=[*audit_assets, screening_reference])

@@ -42,8 +42,10 @@ def published(audit_run: tuple[Settings, RunResult]) -> Settings:
 
 @pytest.fixture
 def client(published: Settings) -> Iterator[TestClient]:
-    """The serving app over the published snapshot; the one place to add auth headers (issue #5)."""
+    """The serving app over the published snapshot, as an auditor entitled to screening and risk events."""
     from serving.app import create_app
+    from serving.core.access import issue_test_key
 
-    with TestClient(create_app(published)) as c:
+    key = issue_test_key(published, "auditor", ["screening", "risk-events"])
+    with TestClient(create_app(published), headers={"X-API-Key": key}) as c:
         yield c
