@@ -105,7 +105,7 @@ def run(settings: Settings, scale: float) -> str:
         "false_positive_records": sum(len(v) for v in m.false_positives.values()),
         "knock_on_records": sum(m.knock_on.values()),
         "min_recall": round(min((m.recall_of(k) for k in m.recall), default=1.0), 4),
-        **{f"recall_{k.replace('-', '_').lower()}_recall": round(m.recall_of(k), 4) for k in m.recall},
+        **{f"{k.replace('-', '_').lower()}_recall": round(m.recall_of(k), 4) for k in m.recall},
         "largest_table": largest,
         "largest_table_rows": checked[largest],
         "largest_table_ge_sql_seconds": round(sql_largest, 2),

@@ -102,3 +102,41 @@ def bench_cmd(scale: Annotated[float, typer.Option(help="scale of the generated 
 def register(app: typer.Typer) -> None:
     """Add this concern's commands (or command groups) to the platform's `gjj` app."""
     app.add_typer(quality_app, name="quality")
+
+
+@quality_app.command("standards")
+def standards_cmd(
+    draft: Annotated[bool, typer.Option(help="从 dbt 说明与仓库类型补齐登记草稿（已有条目不变）")] = False,
+) -> None:
+    """数据标准与数据目录检查：未映射的字段、未登记/无责任部门/无说明的数据集。"""
+    from quality import standards
+
+    if draft:
+        import duckdb
+        import yaml
+
+        from gjj.settings import get_settings
+
+        con = duckdb.connect(str(get_settings().warehouse_path), read_only=True)
+        try:
+            rows = con.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'marts'"
+            ).fetchall()
+        finally:
+            con.close()
+        types: dict[str, dict[str, str]] = {}
+        for t, c, typ in rows:
+            types.setdefault(t, {})[c] = typ
+        standards.REGISTRY_FILE.write_text(
+            yaml.safe_dump(standards.draft(types), allow_unicode=True, sort_keys=False, width=120),
+            encoding="utf-8",
+        )
+        typer.echo(f"草稿已写入 {standards.REGISTRY_FILE}，请数据管理员复核")
+        return
+    found = standards.problems()
+    reg = standards.registry()
+    typer.echo(f"{len(reg)} 个数据集，{sum(len(d.columns) for d in reg.values())} 个字段登记")
+    for p in found:
+        typer.echo(f"  {p}")
+    if found:
+        raise typer.Exit(1)

@@ -36,7 +36,8 @@ def test_dbt_quality_rule_ids_are_owned() -> None:
     import re
 
     text = "".join(
-        p.read_text(encoding="utf-8") for p in (RULES_DIR.parents[1] / "dbt_project" / "models").rglob("*.yml")
+        p.read_text(encoding="utf-8")
+        for p in (RULES_DIR.parents[1] / "dbt_project" / "models").rglob("*.yml")
     )
     named = set(re.findall(r"quality rule ([A-Z]{2}-[0-9]{2})", text))
     ids = {r.id for r in load_rules()}
