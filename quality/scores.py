@@ -79,12 +79,15 @@ def compute(results: list[RuleResult]) -> list[Score]:
 
 
 def blocking(results: list[RuleResult]) -> list[RuleResult]:
-    """High-severity rules whose pass rate is below the gate's threshold: they block publishing."""
+    """Rules on published tables (marts) with a blocking severity whose pass rate is below the gate's
+    threshold: they block publishing the snapshot (docs/decisions/0011-quality-gate.md)."""
     cfg = config()
+    known = tables()
     return [
         r
         for r in results
         if r.rule.severity in cfg["blocking_severities"]
+        and known[r.rule.table].schema_ == "marts"
         and r.failed
         and r.pass_rate < cfg["blocking_pass_rate"]
     ]

@@ -80,3 +80,24 @@ def test_duplicate_rule_id_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "x.yaml").write_text(yaml.safe_dump([GOOD, GOOD], allow_unicode=True), encoding="utf-8")
     with pytest.raises(RuleError, match="ZL-01.*duplicate"):
         load_rules(tmp_path)
+
+
+def test_gate_blocks_only_high_severity_mart_rules_below_threshold() -> None:
+    from quality.rules import Rule
+    from quality.runner import RuleResult
+    from quality.scores import blocking, compute
+
+    mart = Rule.model_validate(GOOD)
+    staging = Rule.model_validate(
+        {**GOOD, "id": "ZL-02", "table": "stg_core__persons", "check": {"predicate": "khh IS NOT NULL"}}
+    )
+    medium = Rule.model_validate({**GOOD, "id": "ZL-03", "severity": "M"})
+    results = [
+        RuleResult(mart, 100, 2, "ge"),
+        RuleResult(staging, 100, 50, "sql"),
+        RuleResult(medium, 100, 50, "ge"),
+    ]
+    assert [r.rule.id for r in blocking(results)] == ["ZL-01"]
+    assert blocking([RuleResult(mart, 1000, 5, "ge")]) == []  # 0.5 % failing: planted-defect level, publishes
+    overall = next(s for s in compute(results) if s.level == "overall")
+    assert 0 < overall.score < 100 and overall.grade in {"优", "良", "中", "差"}
