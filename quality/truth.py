@@ -32,6 +32,7 @@ TRUTH_TABLE = {
     "stg_core__bank_balances": "fd_bank_bal",
     "stg_core__vouchers": "fn_voucher",
     "feed_quarantine": "feed",
+    "feed_files": "feed",
 }
 KNOCK_ON = {
     "DK-19": "DK-09 执行利率种植使整条还款计划偏离公式 (rate plants shift every instalment of the loan)",

@@ -35,7 +35,7 @@ def test_recall_and_no_false_positive(built: Path, first: tuple[Path, SuiteRun])
     _, res = first
     gt = truth.load(built)
     m = truth.measure(gt, load_rules(), res.outcome.failures)
-    quality_kinds = set(gt.filter(pl.col("kind") == "quality")["rule_id"]) - {"FEED-LATE"}
+    quality_kinds = set(gt.filter(pl.col("kind") == "quality")["rule_id"])
     assert quality_kinds and quality_kinds <= set(m.recall), quality_kinds - set(m.recall)
     for kind in m.recall:
         assert m.recall_of(kind) >= 0.95, (kind, m.recall[kind])
