@@ -71,5 +71,10 @@ bench: $(VENV)/.synced
 bench-ingest: $(VENV)/.synced
 	$(GJJ) bench ingest --scale 1.0
 
+# dbt docs (lineage, descriptions) and the data-standard / catalog check (issue #4)
+docs: $(VENV)/.synced
+	cd dbt_project && ../$(VENV)/bin/dbt docs generate --project-dir . --profiles-dir .
+	$(GJJ) quality standards
+
 clean:
 	rm -rf lakehouse $(VENV) $(TOOLS)

@@ -3,6 +3,7 @@ engine), SQL rules as set-based DuckDB queries; failing-record keys collected se
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -177,7 +178,10 @@ def run_ge(warehouse: Path, rules: Iterable[Rule]) -> dict[str, tuple[int | None
             engine._connection.close()
             engine._connection = None
         engine.engine.dispose()
+        ds.get_engine().dispose()
         ctx.data_sources.delete("warehouse")
+        del engine, ds, ctx
+        gc.collect()
     return out
 
 

@@ -15,7 +15,8 @@ MART_KEYS = sorted(
 
 @dg.asset(
     key=dg.AssetKey(["snapshot", "current"]),
-    deps=MART_KEYS or list(warehouse_models.keys),
+    # the quality gate (issue #4): its blocking check stops publishing on high-severity failures
+    deps=[*(MART_KEYS or list(warehouse_models.keys)), dg.AssetKey(["quality", "evaluation"])],
     group_name="publish",
     owners=[OWNER],
     kinds={"duckdb", "parquet", "sqlite"},
