@@ -48,7 +48,7 @@ def registry() -> dict[str, Dataset]:
 
 def dbt_marts() -> dict[str, dict]:
     out = {}
-    for f in sorted((DBT_MODELS / "marts").glob("*.yml")):
+    for f in sorted((DBT_MODELS / "marts").rglob("*.yml")):
         for m in (yaml.safe_load(f.read_text(encoding="utf-8")) or {}).get("models", []) or []:
             out[m["name"]] = m
     return out
