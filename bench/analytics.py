@@ -59,11 +59,13 @@ def _lakehouse(settings: Settings, scale: float) -> Settings:
     return own
 
 
-def _latencies(conn: http.client.HTTPConnection, requests: Sequence[tuple[str, str, bytes | None]]) -> list[float]:
+def _latencies(conn: http.client.HTTPConnection, requests: Sequence[tuple[str, str, bytes | None]],
+               key: str) -> list[float]:
     out = []
     for method, url, body in requests:
         start = time.perf_counter()
-        conn.request(method, url, body=body, headers={"Content-Type": "application/json"} if body else {})
+        headers = {"X-API-Key": key, **({"Content-Type": "application/json"} if body else {})}
+        conn.request(method, url, body=body, headers=headers)
         resp = conn.getresponse()
         payload = resp.read()
         out.append((time.perf_counter() - start) * 1000)
@@ -107,20 +109,23 @@ def run(settings: Settings, scale: float) -> str:
 
     themes = list(load_themes())
     rng = random.Random(7)
+    from serving.core.access import issue_test_key
+
+    key = issue_test_key(bench, "privileged", consumer_id="bench-analytics")
     port = _free_port()
     proc = _start("serving.app:app", port, {"GJJ_LAKEHOUSE_ROOT": str(bench.root)})
     try:
         _wait(f"http://127.0.0.1:{port}/health")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        _latencies(conn, [("GET", f"/v1/bigscreen/{t}", None) for t in themes] * 20)  # warm-up: store opened
+        _latencies(conn, [("GET", f"/v1/bigscreen/{t}", None) for t in themes] * 20, key)  # warm-up: store opened
         screens = _latencies(conn, [("GET", f"/v1/bigscreen/{themes[i % len(themes)]}", None)
-                                    for i in range(BIGSCREEN_REQUESTS)])
+                                    for i in range(BIGSCREEN_REQUESTS)], key)
         profiles = _latencies(conn, [("GET", f"/v1/profiles/{rng.choice(members)}", None)
-                                     for _ in range(PROFILE_REQUESTS)])
+                                     for _ in range(PROFILE_REQUESTS)], key)
         scenarios = [json.dumps({"loan_cap": rng.choice([300_000, 600_000, 900_000]),
                                  "withdrawal_reason": "zf", "withdrawal_change": rng.choice([-0.2, 0.2])}).encode()
                      for _ in range(WHAT_IF_REQUESTS)]
-        what_if = _latencies(conn, [("POST", "/v1/forecasts/what-if", b) for b in scenarios])
+        what_if = _latencies(conn, [("POST", "/v1/forecasts/what-if", b) for b in scenarios], key)
         conn.close()
     finally:
         _stop(proc)
