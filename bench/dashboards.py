@@ -11,13 +11,13 @@ Uses a published lakehouse of the given scale: `bench-pipeline-<scale>` under th
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench.api import _free_port
 from bench.machine import write_result
 from dashboards.browser import DashboardBrowser
 from dashboards.database import snapshot_database_path
@@ -44,12 +44,6 @@ def _lakehouse(settings: Settings, scale: float) -> Settings:
     _gjj(root, "generate", "--scale", str(scale))
     _gjj(root, "pipeline", "run")
     return Settings(lakehouse_root=root)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run(scale: float, runs: int = 3) -> str:
