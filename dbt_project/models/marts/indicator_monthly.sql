@@ -2,49 +2,14 @@
 -- (dwlb). Additive measures only; ratios are in indicator_monthly_city. Deposits and withdrawals are
 -- attributed to the unit of the ledger row; loans to the borrower's account's unit. Rows whose unit
 -- cannot be resolved (orphans) go to the city code 411200 and type 007 其他 so that totals stay whole.
+-- The ledger measures come from int_indicator_ledger_monthly (incremental by month): a daily run
+-- does not rescan the ledger.
 with units as (
-    select
-        dwzh,
-        case when xzqh is null or xzqh = 'UNMAPPED' then '411200' else xzqh end as xzqh,
-        case when dwlb is null or dwlb = 'UNMAPPED' then '007' else dwlb end as dwlb
-    from {{ ref('stg_core__units') }}
-),
-
-txns as (
-    select
-        {{ month_of('t.jzrq') }} as tjny,
-        coalesce(u.xzqh, '411200') as xzqh,
-        coalesce(u.dwlb, '007') as dwlb,
-        t.dwzh,
-        t.grzh,
-        t.gjhtqywlx,
-        t.fse,
-        t.tqyy
-    from {{ ref('member_transaction') }} as t
-    left join units as u on u.dwzh = t.dwzh
+    {{ unit_groups() }}
 ),
 
 txn_measures as (
-    select
-        tjny,
-        xzqh,
-        dwlb,
-        count(distinct case when gjhtqywlx in ('01', '02') and fse > 0 then dwzh end) as sjdws,
-        count(distinct case when gjhtqywlx in ('01', '02') and fse > 0 then grzh end) as sjzgs,
-        sum(case when gjhtqywlx in ('01', '02') then fse else 0 end) as jce,
-        sum(fse) as net_flow,
-        count(distinct case when gjhtqywlx in ('11', '12') then grzh end) as tqrs,
-        -sum(case when gjhtqywlx in ('11', '12') then fse else 0 end) as tqe,
-        -sum(case when gjhtqywlx in ('11', '12') and tqyy in ('01', '02') then fse else 0 end) as tqe_gf,
-        -sum(case when gjhtqywlx in ('11', '12') and tqyy = '06' then fse else 0 end) as tqe_hd,
-        -sum(case when gjhtqywlx in ('11', '12') and tqyy = '07' then fse else 0 end) as tqe_zf,
-        -sum(case when gjhtqywlx in ('11', '12') and tqyy = '03' then fse else 0 end) as tqe_lt,
-        -sum(
-            case when gjhtqywlx in ('11', '12') and (tqyy is null or tqyy not in ('01', '02', '03', '06', '07'))
-                then fse else 0 end
-        ) as tqe_qt
-    from txns
-    group by tjny, xzqh, dwlb
+    select * from {{ ref('int_indicator_ledger_monthly') }}
 ),
 
 new_accounts as (
@@ -103,7 +68,10 @@ months as (
         cast(m + interval 1 month - interval 1 day as date) as month_end
     from (
         select unnest(generate_series(
-            cast((select least(min(jzrq), (select min(dkffrq) from loans)) from {{ ref('member_transaction') }}) as date),
+            cast(least(
+                (select min(strptime(tjny, '%Y-%m')) from txn_measures),
+                (select min(dkffrq) from loans)
+            ) as date),
             {{ biz_date() }},
             interval 1 month
         )) as m0
