@@ -11,7 +11,8 @@ from tests.warehouse import connect, dbt, error_failures, gjj
 pytestmark = pytest.mark.integration
 
 INCREMENTAL = ["member_transaction", "loan_transaction", "loan_repayment"]
-STAMPED_INTERMEDIATE = ["intermediate.int_account_balances_monthly", "intermediate.int_indicator_ledger_monthly"]
+STAMPED_INTERMEDIATE = ["intermediate.int_account_balances_monthly", "intermediate.int_indicator_ledger_monthly",
+                        "intermediate.int_loan_schedule_vs_actuals"]
 COMPARED = [*INCREMENTAL, "member_account", "indicator_monthly", "unit_summary", *STAMPED_INTERMEDIATE]
 
 
@@ -55,9 +56,16 @@ def test_incremental_run_equals_full_refresh(tmp_path: Path) -> None:
         "from intermediate.int_indicator_ledger_monthly)), count(distinct tjny) "
         "from intermediate.int_indicator_ledger_monthly"
     ).fetchone()
+    loans_rewritten, loans = con.execute(
+        "select count(distinct dkzh) filter (where _dbt_loaded_at = (select max(_dbt_loaded_at) "
+        "from intermediate.int_loan_schedule_vs_actuals)), count(distinct dkzh) "
+        "from intermediate.int_loan_schedule_vs_actuals"
+    ).fetchone()
     con.close()
     # the day's months only (the new day's, and the month of an original a reversal annotates)
     assert 1 <= rewritten <= 3 < months
+    # the loans with the day's repayments or an overdue instalment, not the whole book
+    assert 1 <= loans_rewritten < loans / 2
     _snapshot(root, "incr")
     full = dbt(root, "build", "--full-refresh")
     assert not error_failures(full)
