@@ -197,6 +197,8 @@ def analyst_edition_path(snapshot_dir: Path) -> Path:
     """The masked analyst edition of a snapshot folder (what Superset and notebooks open, read-only)."""
     path = snapshot_dir / ANALYST_EDITION
     if not path.is_file():
-        raise EditionUnavailable(f"快照 {snapshot_dir.name} 没有脱敏分析库：发布时需设置 GJJ_MASKING_KEY / snapshot "
-                                 f"{snapshot_dir.name} has no analyst edition: publish with GJJ_MASKING_KEY set")
+        raise EditionUnavailable(f"快照 {snapshot_dir.name} 没有脱敏分析库（analyst.duckdb），不提供未脱敏的 snapshot.duckdb："
+                                 f"请设置 GJJ_MASKING_KEY 后重新发布（gjj publish） / snapshot {snapshot_dir.name} has no "
+                                 "masked analyst edition and the unmasked snapshot.duckdb is never offered instead: "
+                                 "set GJJ_MASKING_KEY and publish again")
     return path
