@@ -45,15 +45,24 @@ chromium:
 superset: $(VENV)/.synced superset-env
 	GJJ_SUPERSET_PORT=$(SUPERSET_PORT) $(GJJ) dashboards serve --deploy
 
-run: $(VENV)/.synced
+# The pseudonym key (GJJ_MASKING_KEY, issue #5): taken from the environment when set; otherwise a random key kept
+# beside the lakehouse (mode 600, never in the repository) so that a local `make run` writes the masked analyst
+# edition — without one, Superset and notebooks refuse to open the snapshot.
+MASKING_KEY_FILE := $(LAKEHOUSE)/secrets/masking.key
+WITH_KEY = GJJ_MASKING_KEY="$${GJJ_MASKING_KEY:-$$(cat $(MASKING_KEY_FILE))}"
+
+$(MASKING_KEY_FILE):
+	mkdir -p $(dir $@) && umask 077 && python3 -c 'import secrets; print(secrets.token_hex(32))' > $@
+
+run: $(VENV)/.synced $(MASKING_KEY_FILE)
 	$(GJJ) generate --scale $(SCALE)
-	$(GJJ) pipeline run
+	$(WITH_KEY) $(GJJ) pipeline run
 
 # Dagster UI and the serving API on localhost (Ctrl-C stops both)
-up: $(VENV)/.synced
+up: $(VENV)/.synced $(MASKING_KEY_FILE)
 	$(GJJ) pipeline prepare
 	@echo "Dagster UI: http://127.0.0.1:3000    API docs: http://127.0.0.1:8000/docs"
-	trap 'kill 0' INT TERM; \
+	trap 'kill 0' INT TERM; export $(WITH_KEY); \
 	$(VENV)/bin/uvicorn serving.app:app --host 127.0.0.1 --port 8000 & \
 	$(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000; \
 	wait

@@ -1,7 +1,7 @@
 """Where analytics reads from and writes to.
 
-Analysts' notebooks open the current published snapshot read-only: the masked analyst edition
-``<snapshot>/analyst.duckdb`` when it exists (issue #5), else ``snapshot.duckdb``. The analytics build reads the
+Analysts' notebooks open the current published snapshot read-only: only its masked analyst edition
+``<snapshot>/analyst.duckdb`` (issue #5); without one they refuse (never the unmasked ``snapshot.duckdb``). The analytics build reads the
 full ``snapshot.duckdb`` (profiles are keyed by the real 个人账号; the API masks what leaves it).
 What analytics computes (forecasts, backtests, profiles, tags, big-screen payloads) goes to its own
 per-snapshot store ``<root>/analytics/v<N>.duckdb``, written under a temporary name and renamed into place,
@@ -34,10 +34,13 @@ def current_version(settings: Settings) -> int:
 
 
 def snapshot_database(settings: Settings, version: int | None = None) -> Path:
-    """The DuckDB file analysts read: the masked edition if published, else the full snapshot."""
-    folder = version_dir(settings.snapshots_dir, current_version(settings) if version is None else version)
-    analyst = folder / ANALYST_EDITION
-    return analyst if analyst.is_file() else folder / FULL_EDITION
+    """The DuckDB file analysts read: the masked analyst edition. Fails closed: a snapshot published without
+    GJJ_MASKING_KEY has none, and this raises :class:`masking.edition.EditionUnavailable` (Chinese + English)
+    instead of falling back to the unmasked ``snapshot.duckdb``."""
+    from masking.edition import analyst_edition_path
+
+    return analyst_edition_path(version_dir(settings.snapshots_dir,
+                                            current_version(settings) if version is None else version))
 
 
 def full_snapshot_database(settings: Settings, version: int) -> Path:

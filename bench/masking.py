@@ -6,6 +6,8 @@ Measured in one run, on the same DuckDB table (materialised: CREATE TEMP TABLE �
 - partial masks (身份证 / 手机 / 银行卡 / 姓名 / 地址) compiled from masking/policies.yaml → cells/s, and the bare
   DuckDB expressions for the same masks written by hand (the practical limit) → ratio;
 - keyed pseudonyms (HMAC-SHA256 in SQL) on ID number and account → cells/s, vs a bare unkeyed ``sha256`` → ratio;
+- keyed pseudonyms on a ledger-shaped column (LEDGER_ROWS_PER_VALUE rows per 个人账号) through the analyst edition's
+  own code (masked_select: HMAC once per distinct value, joined back; ADR 0021) vs a bare ``sha256`` per row;
 - the whole analyst policy over all 10 columns → cells/s;
 - free text: corpus snippets through the analyzer + anonymizer on one core → snippets/s.
 presidio-structured is not in the lock (adding it would change uv.lock), so that comparison is skipped and the
@@ -73,15 +75,36 @@ def _frame(con: duckdb.DuckDBPyConnection, rows: int) -> None:
         FROM range({rows}) AS t(i)""")
 
 
-def _timed(con: duckdb.DuckDBPyConnection, select: str) -> float:
+def _timed(con: duckdb.DuckDBPyConnection, select: str, table: str = "frame") -> float:
     con.execute("DROP TABLE IF EXISTS masked")
     start = time.perf_counter()
-    con.execute(f"CREATE TEMP TABLE masked AS SELECT {select} FROM frame")
+    con.execute(f"CREATE TEMP TABLE masked AS SELECT {select} FROM {table}")
     return time.perf_counter() - start
 
 
-def _best(con: duckdb.DuckDBPyConnection, select: str, repeat: int = 3) -> float:
-    return min(_timed(con, select) for _ in range(repeat))
+def _best(con: duckdb.DuckDBPyConnection, select: str, repeat: int = 3, table: str = "frame") -> float:
+    return min(_timed(con, select, table) for _ in range(repeat))
+
+
+LEDGER_ROWS_PER_VALUE = 10
+
+
+def _ledger_pseudonyms(con: duckdb.DuckDBPyConnection, rows: int, key: bytes) -> tuple[float, float]:
+    """(seconds through the edition's masked_select incl. its dictionary, seconds of a bare sha256 per row)."""
+    from masking.edition import Column, masked_select
+
+    con.execute(f"CREATE TEMP TABLE ledger AS SELECT '4112' || lpad(CAST(i % {max(rows // LEDGER_ROWS_PER_VALUE, 1)} "
+                f"AS VARCHAR), 8, '0') AS grzh FROM range({rows}) AS t(i)")
+    policies = load_policies()
+
+    def once() -> float:
+        con.execute("DROP TABLE IF EXISTS masked")
+        start = time.perf_counter()
+        sql = masked_select(con, policies, "analyst", "member_transaction", "ledger", [Column("grzh", "VARCHAR")], key)
+        con.execute(f"CREATE TEMP TABLE masked AS {sql}")
+        return time.perf_counter() - start
+
+    return min(once() for _ in range(3)), _best(con, "sha256(grzh) AS grzh", table="ledger")
 
 
 def _policy_exprs(role: str, cols: tuple[str, ...], op: Operator | None, key: bytes) -> str:
@@ -123,6 +146,7 @@ def run(rows: int = 1_000_000, snippets: int = 2000) -> str:
     pseudo = _best(con, _policy_exprs("analyst", PSEUDO, Operator("pseudonym"), key))
     bare_sha = _best(con, ", ".join(f"sha256({c}) AS {c}" for c in PSEUDO))
     analyst = _best(con, _policy_exprs("analyst", tuple(COLUMNS), None, key))
+    ledger, ledger_bare = _ledger_pseudonyms(con, rows, key)
     ft_seconds, ft_n = _free_text(snippets)
     metrics: dict[str, float | int | str] = {
         "rows": rows, "columns": len(COLUMNS), "duckdb_threads": int(con.execute("SELECT current_setting('threads')")
@@ -133,6 +157,10 @@ def run(rows: int = 1_000_000, snippets: int = 2000) -> str:
         "pseudonym_hmac_cells_per_s": round(rows * len(PSEUDO) / pseudo),
         "bare_sha256_cells_per_s": round(rows * len(PSEUDO) / bare_sha),
         "pseudonym_vs_bare_sha256_ratio": round(pseudo / bare_sha, 3),
+        "ledger_rows_per_value": LEDGER_ROWS_PER_VALUE,
+        "ledger_pseudonym_cells_per_s": round(rows / ledger),
+        "ledger_bare_sha256_cells_per_s": round(rows / ledger_bare),
+        "ledger_pseudonym_vs_bare_sha256_ratio": round(ledger / ledger_bare, 3),
         "analyst_policy_cells_per_s": round(rows * len(COLUMNS) / analyst),
         "analyst_policy_seconds": round(analyst, 3),
         "free_text_snippets_per_s": round(ft_n / ft_seconds, 1),

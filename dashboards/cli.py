@@ -21,10 +21,14 @@ def validate_command(
     from dashboards.spec import ASSETS_DIR, SpecError, load_assets
     from dashboards.validate import validate
     from gjj.settings import get_settings
+    from masking.edition import EditionUnavailable
 
     try:
         specs = load_assets(Path(assets) if assets else ASSETS_DIR)
         resolved = validate(specs, Path(database) if database else snapshot_database_path(get_settings()))
+    except EditionUnavailable as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
     except SpecError as exc:
         typer.echo(f"看板定义有 {len(exc.problems)} 处错误 / invalid dashboard YAML:", err=True)
         for problem in exc.problems:

@@ -7,8 +7,7 @@ from pathlib import Path
 from gjj.settings import Settings
 from publish.snapshot import read_current
 
-ANALYST_EDITION = "analyst.duckdb"  # the masked analyst edition (issue #5), when the snapshot has it
-FULL_EDITION = "snapshot.duckdb"
+ANALYST_EDITION = "analyst.duckdb"  # the masked analyst edition (issue #5): the only file Superset may read
 
 
 class NoSnapshotError(RuntimeError):
@@ -25,10 +24,12 @@ def current_snapshot_dir(settings: Settings) -> Path:
 
 
 def snapshot_database_path(settings: Settings) -> Path:
-    """The current snapshot's masked analyst edition if it exists, else its full DuckDB file."""
-    snapshot = current_snapshot_dir(settings)
-    analyst = snapshot / ANALYST_EDITION
-    return analyst if analyst.exists() else snapshot / FULL_EDITION
+    """The current snapshot's masked analyst edition. Fails closed: a snapshot published without
+    GJJ_MASKING_KEY has none, and the unmasked snapshot.duckdb is never offered in its place
+    (raises :class:`masking.edition.EditionUnavailable`)."""
+    from masking.edition import analyst_edition_path
+
+    return analyst_edition_path(current_snapshot_dir(settings))
 
 
 def sqlalchemy_uri(path: Path) -> str:

@@ -20,7 +20,7 @@ import duckdb
 from masking.anonymize import anonymize_text
 from masking.classify import CLASSIFICATION_FILE
 from masking.operators import MaskingKeyMissing, column_sql, key_fingerprint, masking_key
-from masking.policy import Policies, load_policies
+from masking.policy import Operator, Policies, load_policies
 
 log = logging.getLogger("masking")
 EDITION_TABLE = "_masking_edition"
@@ -59,6 +59,27 @@ def free_text_map(con: duckdb.DuckDBPyConnection, source: str, column: str, name
     return f"temp.main.{name}"
 
 
+# A pseudonym column whose values repeat (a ledger's 个人账号: one member, many rows) is hashed once per *distinct*
+# value into a temp dictionary joined back — the same HMAC expression, so the same tokens. Each HMAC costs two
+# DuckDB sha256 calls, so this pays from about two rows per value on (ADR 0021).
+PSEUDONYM_DICTIONARY_MAX_DISTINCT_SHARE = 0.5
+
+
+def pseudonym_map(con: duckdb.DuckDBPyConnection, source: str, column: Column, key: bytes, name: str,
+                  where: str | None = None) -> str | None:
+    """A temp table (original, masked) of the column's distinct values and their pseudonyms, or None when the values
+    hardly repeat (then the HMAC is computed inline)."""
+    filt = f" AND {where}" if where else ""
+    base = f"FROM {source} AS src WHERE {_q(column.name)} IS NOT NULL{filt}"
+    distinct, rows = con.execute(f"SELECT approx_count_distinct({_q(column.name)}), count(*) {base}").fetchone()  # type: ignore[misc]
+    if not rows or distinct > rows * PSEUDONYM_DICTIONARY_MAX_DISTINCT_SHARE:
+        return None
+    expr = column_sql(Operator("pseudonym"), "", "original", column.dtype, key, f"pseudonym dictionary {name}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT original, {expr} AS masked "
+                f"FROM (SELECT DISTINCT {_q(column.name)} AS original {base})")
+    return f"temp.main.{name}"
+
+
 def masked_select(con: duckdb.DuckDBPyConnection, policies: Policies, role: str, dataset: str, source: str,
                   columns: list[Column], key: bytes | None, where: str | None = None) -> str:
     """``SELECT <masking expressions> FROM source`` for ``role``; column names and order are kept."""
@@ -67,6 +88,11 @@ def masked_select(con: duckdb.DuckDBPyConnection, policies: Policies, role: str,
         op = policies.operator(role, dataset, col.name)
         ref = f"src.{_q(col.name)}"
         ft = free_text_map(con, source, col.name, f"ft_{dataset}_{i}", where) if op.name == "free_text" else None
+        if op.name == "pseudonym" and key is not None:
+            pm = pseudonym_map(con, source, col, key, f"pm_{dataset}_{i}", where)
+            if pm is not None:
+                exprs.append(f"(SELECT m.masked FROM {pm} AS m WHERE m.original = {ref}) AS {_q(col.name)}")
+                continue
         exprs.append(f"{column_sql(op, policies.entity(dataset, col.name), ref, col.dtype, key, f'{dataset}.{col.name}', ft)}"
                      f" AS {_q(col.name)}")
     return f"SELECT {', '.join(exprs)} FROM {source} AS src" + (f" WHERE {where}" if where else "")
@@ -197,6 +223,8 @@ def analyst_edition_path(snapshot_dir: Path) -> Path:
     """The masked analyst edition of a snapshot folder (what Superset and notebooks open, read-only)."""
     path = snapshot_dir / ANALYST_EDITION
     if not path.is_file():
-        raise EditionUnavailable(f"快照 {snapshot_dir.name} 没有脱敏分析库：发布时需设置 GJJ_MASKING_KEY / snapshot "
-                                 f"{snapshot_dir.name} has no analyst edition: publish with GJJ_MASKING_KEY set")
+        raise EditionUnavailable(f"快照 {snapshot_dir.name} 没有脱敏分析库（analyst.duckdb），不提供未脱敏的 snapshot.duckdb："
+                                 f"请设置 GJJ_MASKING_KEY 后重新发布（gjj publish） / snapshot {snapshot_dir.name} has no "
+                                 "masked analyst edition and the unmasked snapshot.duckdb is never offered instead: "
+                                 "set GJJ_MASKING_KEY and publish again")
     return path

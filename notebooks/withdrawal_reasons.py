@@ -16,7 +16,7 @@ def _():
 
     settings = Settings()
     con = open_snapshot(settings)
-    mo.md(f"# 提取原因：按年龄段\n数据源 `{snapshot_database(settings)}` (只读)；年龄段按 DOMAIN §7：≤30, 31–40, 41–50, >50")
+    mo.md(f"# 提取原因：按年龄段\n数据源 `{snapshot_database(settings)}` (脱敏分析库，只读)；年龄段为分析库的10岁分段（如 30-39，个人信息保护泛化）")
     return REPO, con, mo
 
 
@@ -28,9 +28,8 @@ def _(REPO, con):
             SELECT code, name FROM read_csv('{REPO}/dbt_project/seeds/code_tables/a0_7_tqyy.csv', all_varchar = true)
         ),
         w AS (
-            SELECT t.grzh, t.tqyy, -t.fse::DOUBLE AS tqe,
-                   CASE WHEN a.nl IS NULL THEN '未知' WHEN a.nl <= 30 THEN '≤30' WHEN a.nl <= 40 THEN '31–40'
-                        WHEN a.nl <= 50 THEN '41–50' ELSE '>50' END AS age_band
+            -- the analyst edition carries ages only as 10-year bands ('30-39', generalised for analysts, issue #5)
+            SELECT t.grzh, t.tqyy, -t.fse::DOUBLE AS tqe, coalesce(CAST(a.nl AS VARCHAR), '未知') AS age_band
             FROM marts.member_transaction AS t
             JOIN marts.member_account AS a USING (grzh)
             WHERE t.gjhtqywlx IN ('11', '12')

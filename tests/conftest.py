@@ -16,10 +16,20 @@ SCALE = 0.01
 SEED = 11
 
 
+# The test session's own masking key (tests only, not a secret): publishes write the masked analyst edition,
+# which is all Superset and notebooks may open (they refuse a snapshot without one, issue #5). Tests of the
+# key-less path delete it with monkeypatch.
+TEST_MASKING_KEY = "test-session-masking-key-not-a-secret"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Parse the dbt project before collection: test modules import Dagster definitions, which load dbt's
-    manifest (absent in a fresh clone)."""
+    manifest (absent in a fresh clone). Give the session (and the gjj subprocesses it starts) a masking key."""
+    import os
+
     from orchestration.pipeline import prepare
+
+    os.environ.setdefault("GJJ_MASKING_KEY", TEST_MASKING_KEY)
 
     prepare()
 

@@ -10,12 +10,13 @@ import threading
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Request
+from fastapi import APIRouter, Body, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ValidationError
 
 from serving.core.deps import CurrentConsumer
 from serving.core.errors import ApiError
+from serving.core.output import BY_NAME, register_response_model, render
 from serving.schemas.common import ERROR_RESPONSES
 from serving.schemas.screening import (
     AccountChange,
@@ -27,6 +28,10 @@ from serving.schemas.screening import (
 )
 
 router = APIRouter(prefix="/screening", tags=["screening 事中风控"])
+# The decision is masked per role (issue #5): a hit's evidence fields like the marts' columns of the same name,
+# record_key and unknown evidence fields fail closed.
+register_response_model(ScreeningDecision, None)
+register_response_model(ScreeningHit, BY_NAME, no_data=("rule_id", "rule_name", "severity"))
 
 
 class Kind(StrEnum):
@@ -68,7 +73,7 @@ async def screen(
     request: Request,
     consumer: CurrentConsumer,
     body: Annotated[dict[str, Any], Body(description="待办业务（字段见各业务类型的模型）")],
-) -> ScreeningDecision:
+) -> Response:
     from audit.screening import ScreeningError
 
     try:
@@ -82,8 +87,8 @@ async def screen(
         decision = await run_in_threadpool(screener.screen, kind.value, payload.model_dump(mode="python"))
     except ScreeningError as e:
         raise ApiError(422, "invalid_input", f"字段 {e.field}：{e.zh}", f"field {e.field}: {e.en}") from e
-    return ScreeningDecision(
+    return render(ScreeningDecision(
         kind=decision.kind, decision=decision.decision, decision_zh=decision.decision_zh,
         reasons=[ScreeningHit(**h.__dict__) for h in decision.hits], rules_evaluated=decision.rules_evaluated,
         elapsed_ms=round(decision.elapsed_ms, 2),
-    )
+    ), consumer, request.app.state.snapshots.current())

@@ -63,8 +63,9 @@ def test_notebook_runs_as_a_plain_script(analytics_settings: Settings) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
-def test_notebooks_open_the_analyst_edition_when_published(tmp_path: Path) -> None:
+def test_notebooks_open_only_the_analyst_edition(tmp_path: Path) -> None:
     from analytics.snapshot import NoPublishedSnapshot, snapshot_database
+    from masking.edition import EditionUnavailable
 
     settings = Settings(lakehouse_root=tmp_path)
     with pytest.raises(NoPublishedSnapshot, match="gjj publish"):
@@ -73,6 +74,7 @@ def test_notebooks_open_the_analyst_edition_when_published(tmp_path: Path) -> No
     folder.mkdir(parents=True)
     (folder / "snapshot.duckdb").touch()
     (settings.snapshots_dir / "CURRENT").write_text("v3\n")
-    assert snapshot_database(settings) == folder / "snapshot.duckdb"
-    (folder / "analyst.duckdb").touch()  # the masked edition (issue #5) wins once it exists
+    with pytest.raises(EditionUnavailable, match="没有脱敏分析库"):
+        snapshot_database(settings)  # fails closed: never the unmasked snapshot.duckdb (issue #5)
+    (folder / "analyst.duckdb").touch()
     assert snapshot_database(settings) == folder / "analyst.duckdb"

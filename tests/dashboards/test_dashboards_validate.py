@@ -104,11 +104,15 @@ def test_cli_rejects_bad_yaml_with_exit_1(assets_copy: Path, published: Settings
     assert "通过 ok: 4 个看板" in good.stdout
 
 
-def test_analyst_edition_preferred(tmp_path: Path) -> None:
+def test_only_the_analyst_edition_is_offered(tmp_path: Path) -> None:
+    from masking.edition import EditionUnavailable
+
     settings = Settings(lakehouse_root=tmp_path)
     snap = settings.snapshots_dir / "v3"
     snap.mkdir(parents=True)
+    (snap / "snapshot.duckdb").touch()
     (settings.snapshots_dir / "CURRENT").write_text("v3\n")
-    assert snapshot_database_path(settings) == snap / "snapshot.duckdb"
+    with pytest.raises(EditionUnavailable, match="GJJ_MASKING_KEY.*snapshot.duckdb is never offered"):
+        snapshot_database_path(settings)  # fails closed: never the unmasked snapshot.duckdb
     (snap / "analyst.duckdb").touch()
     assert snapshot_database_path(settings) == snap / "analyst.duckdb"

@@ -126,6 +126,28 @@ def test_pseudonym_is_hmac_sha256_in_sql_and_python(masking_key: bytes) -> None:
     assert [r[0] for r in con.execute(f"SELECT {sql} FROM t ORDER BY rowid").fetchall()] == expected
 
 
+def test_repeated_values_are_pseudonymised_once_through_a_dictionary(masking_key: bytes) -> None:
+    from masking.edition import Column, masked_select, pseudonym_map
+    from masking.policy import load_policies
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE ledger AS SELECT CASE WHEN i % 7 = 0 THEN NULL ELSE '4112' || lpad(CAST(i % 50 AS VARCHAR), "
+                "8, '0') END AS grzh, i FROM range(1000) AS t(i)")
+    con.execute("CREATE TABLE members AS SELECT '4112' || lpad(CAST(i AS VARCHAR), 8, '0') AS grzh FROM range(200) t(i)")
+    assert pseudonym_map(con, "members", Column("grzh", "VARCHAR"), masking_key, "pm_unique") is None  # no repeats
+    assert pseudonym_map(con, "ledger", Column("grzh", "VARCHAR"), masking_key, "pm_t") is not None
+    assert con.execute("SELECT count(*) FROM pm_t").fetchone() == (50,)
+    p = load_policies()
+    assert p.operator("analyst", "member_transaction", "grzh").name == "pseudonym"
+    sql = masked_select(con, p, "analyst", "member_transaction", "ledger", [Column("grzh", "VARCHAR")], masking_key)
+    assert "pm_member_transaction_0" in sql  # the dictionary route was taken
+    got = con.execute(sql).fetchall()
+    originals = [r[0] for r in con.execute("SELECT grzh FROM ledger").fetchall()]
+    assert sorted(g for (g,) in got if g) == sorted(mask_value(Operator("pseudonym"), "ACCOUNT_NO", v, masking_key)
+                                                    for v in originals if v)
+    assert sum(g is None for (g,) in got) == sum(v is None for v in originals)
+
+
 def test_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GJJ_MASKING_KEY", raising=False)
     with pytest.raises(MaskingKeyMissing, match="GJJ_MASKING_KEY"):

@@ -24,7 +24,8 @@ def test_publish_creates_v1_with_manifest_and_current(settings: Settings) -> Non
     v1 = settings.snapshots_dir / "v1"
     assert info.version == 1 and info.current and info.path == v1
     assert (settings.snapshots_dir / "CURRENT").read_text().strip() == "v1"
-    assert {p.name for p in v1.iterdir()} == {"snapshot.duckdb", "parquet", "serving.sqlite", "manifest.json"}
+    assert {p.name for p in v1.iterdir()} == {"snapshot.duckdb", "analyst.duckdb", "parquet", "serving.sqlite",
+                                           "manifest.json"}  # analyst.duckdb: the session has a masking key
     manifest = json.loads((v1 / "manifest.json").read_text())
     assert manifest["version"] == 1 and manifest["source_warehouse"]["path"] == str(settings.warehouse_path)
     assert manifest["tables"]["member_transaction"]["rows"] == 50 * 12
