@@ -58,3 +58,15 @@
 {% macro dbt_loaded_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
+
+
+{#- is_incremental(), and the existing table already has `column` (its incremental watermark): a table
+    built before the model became incremental is rebuilt in full once instead of failing on the
+    missing column. -#}
+{% macro is_incremental_with(column) -%}
+    {%- if not is_incremental() -%}
+        {%- do return(false) -%}
+    {%- endif -%}
+    {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- do return(column in existing) -%}
+{%- endmacro %}

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.integration
 
 INCREMENTAL = ["member_transaction", "loan_transaction", "loan_repayment"]
 STAMPED_INTERMEDIATE = ["intermediate.int_account_balances_monthly", "intermediate.int_indicator_ledger_monthly",
-                        "intermediate.int_loan_schedule_vs_actuals"]
+                        "intermediate.int_loan_schedule_vs_actuals", "intermediate.int_person_partner_links"]
 COMPARED = [*INCREMENTAL, "member_account", "indicator_monthly", "unit_summary", *STAMPED_INTERMEDIATE]
 
 

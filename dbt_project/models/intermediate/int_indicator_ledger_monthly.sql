@@ -21,7 +21,8 @@ fingerprint as (
     select coalesce(bit_xor(hash(dwzh, xzqh, dwlb)), 0) as unit_groups_hash from units
 ),
 
-{% if is_incremental() -%}
+{% set incremental = is_incremental_with('unit_groups_hash') -%}
+{% if incremental -%}
 months_to_build as (
     select distinct {{ month_of('jzrq') }} as tjny
     from {{ ref('member_transaction') }}
@@ -46,7 +47,7 @@ txns as (
         t._ingested_at
     from {{ ref('member_transaction') }} as t
     left join units as u on u.dwzh = t.dwzh
-    {%- if is_incremental() %}
+    {%- if incremental %}
     where t.jzrq >= (select min(strptime(b.tjny, '%Y-%m'))::date from months_to_build as b)
       and {{ month_of('t.jzrq') }} in (select b.tjny from months_to_build as b)
     {%- endif %}

@@ -13,7 +13,8 @@
     )
 }}
 
-{% if is_incremental() -%}
+{% set incremental = is_incremental_with('_ingested_at') -%}
+{% if incremental -%}
 {%- set watermark = '(select max(m._ingested_at) from ' ~ this ~ ' as m)' -%}
 with changed_loans as (
     select dkzh from {{ ref('stg_core__loan_plans') }} where _ingested_at > {{ watermark }}
@@ -63,7 +64,7 @@ repaid as (
         max(_ingested_at) as _ingested_at
     from {{ ref('stg_core__loan_transactions') }}
     where dkywmxlx in ('02', '04', '05') and czbz = '01' and dqqc is not null
-      {%- if is_incremental() %}
+      {%- if incremental %}
       and dkzh in (select dkzh from changed_loans)
       {%- endif %}
     group by dkzh, dqqc
