@@ -92,11 +92,14 @@ def remediate_cmd(
 
 
 @quality_app.command("bench")
-def bench_cmd(scale: Annotated[float, typer.Option(help="scale of the generated center")] = 0.01) -> None:
+def bench_cmd(
+    scale: Annotated[float, typer.Option(help="scale of the generated center")] = 0.01,
+    root: Annotated[Path | None, typer.Option(help="已构建的湖仓根目录 (a lakehouse built at this scale)")] = None,
+) -> None:
     """质量套件基准：全套规则用时与召回率，以及最大表在 GE pandas 执行下的对比。"""
     from bench import quality as bench_quality
 
-    bench_quality.main(scale)
+    bench_quality.main(scale, root)
 
 
 def register(app: typer.Typer) -> None:
