@@ -164,3 +164,31 @@ def write(root: Path, warehouse: Path, out: Path, run_id: int | None = None) -> 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(root, warehouse, run_id), encoding="utf-8")
     return out
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def write_pdf(html: Path, pdf: Path, chromium: Path = CHROMIUM) -> Path:
+    """The report as PDF through headless Chromium's print-to-PDF (`make chromium` installs it with CJK fonts)."""
+    import subprocess
+    import tempfile
+
+    if not chromium.exists():
+        raise FileNotFoundError(f"{chromium} 不存在: 先运行 `make chromium` (Debian's chromium package)")
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        args = [
+            str(chromium),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={pdf.resolve()}",
+            html.resolve().as_uri(),
+        ]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
+        raise RuntimeError(f"{html}: Chromium 未能生成 PDF (exit {done.returncode}): {done.stderr[-500:]}")
+    return pdf
