@@ -19,17 +19,27 @@ DIMENSIONS = ("完整性", "准确性", "一致性", "规范性", "及时性")
 DOMAIN_LABELS = {"归集": "GJ", "提取": "TQ", "贷款": "DK", "资金": "ZJ"}
 _ID = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
 _MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
-NAME_COLUMNS = {"xingming", "jkrxm", "gtjkrxm", "dwfrdbxm", "jbrxm", "qlrmc", "nfxm", "vfxm", "skzhmc"}
+NAME_COLUMNS = {"xingming", "jkrxm", "gtjkrxm", "dwfrdbxm", "jbrxm", "qlrmc", "nfxm", "vfxm", "skzhmc", "xmqp"}
+PHONE_COLUMNS = {"gddhhm"}  # fixed-line phones keep the last 4 digits (mobiles: see _MOBILE)
+ADDRESS_COLUMNS = {"jtzz", "dwdz", "dwdzxx"}  # keep the first 6 characters (province/city)
+INCOME_COLUMNS = {"jtysr"}  # personal income: never shown
 
 
 def mask_value(column: str, value: Any) -> str:
     """Simple partial masking for the report (issue #5 owns the full policies): ID numbers keep the region
-    and the last 4 characters, mobile numbers the first 3 and last 4, names the surname."""
+    and the last 4 characters, mobile numbers the first 3 and last 4, names (and their pinyin) the first
+    character, phones the last 4 digits, addresses the first 6 characters, income nothing."""
     if value is None:
         return ""
     text = str(value)
+    if column in INCOME_COLUMNS:
+        return "***"
     if column in NAME_COLUMNS and text:
         return text[0] + "*" * max(1, len(text) - 1)
+    if column in PHONE_COLUMNS and text:
+        return "*" * max(1, len(text) - 4) + text[-4:]
+    if column in ADDRESS_COLUMNS and text:
+        return text[:6] + "****"
     text = _ID.sub(lambda m: m.group(1) + "********" + m.group(2), text)
     return _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
 

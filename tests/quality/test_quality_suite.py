@@ -87,6 +87,10 @@ def test_mask_value() -> None:
     assert report.mask_value("zjhm", "411224198102199889") == "411224********9889"
     assert report.mask_value("sjhm", "13791160445") == "137****0445"
     assert report.mask_value("xingming", "万茜强") == "万**"
+    assert report.mask_value("xmqp", "WAN QIANQIANG") == "W" + "*" * 12
+    assert report.mask_value("gddhhm", "0371-65551234") == "*********1234"
+    assert report.mask_value("jtzz", "河南省郑州市金水区花园路12号") == "河南省郑州市****"
+    assert report.mask_value("jtysr", 8600) == "***"
 
 
 def test_report_pdf(tmp_path: Path) -> None:
