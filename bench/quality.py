@@ -24,7 +24,11 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE_ROWS = 1_000_000
 
 
-def _built(settings: Settings, scale: float) -> Path:
+def _built(settings: Settings, scale: float, root: Path | None = None) -> Path:
+    if root is not None:  # a lakehouse built elsewhere at this scale (e.g. a copy of the lead's scale-1.0 run)
+        if not (root / "warehouse" / "warehouse.duckdb").exists():
+            raise SystemExit(f"{root}: 没有 warehouse/warehouse.duckdb (no built warehouse)")
+        return root
     for name in (f"bench-pipeline-{scale}", f"bench-quality-{scale}"):
         root = settings.root / name
         if (root / "warehouse" / "warehouse.duckdb").exists():
@@ -75,12 +79,12 @@ def _pandas_suite(warehouse: Path, table: str) -> tuple[float, int]:
     return time.perf_counter() - start, len(frame)
 
 
-def run(settings: Settings, scale: float) -> str:
+def run(settings: Settings, scale: float, root: Path | None = None) -> str:
     from quality import truth
     from quality.rules import load_rules
     from quality.suite import run_suite
 
-    root = _built(settings, scale)
+    root = _built(settings, scale, root)
     warehouse = root / "warehouse" / "warehouse.duckdb"
     rules = load_rules()
     with tempfile.TemporaryDirectory() as tmp:
@@ -131,9 +135,9 @@ def _sql_table_seconds(warehouse: Path, root: Path, table: str) -> float:
     return time.perf_counter() - start
 
 
-def main(scale: float) -> None:
-    print(run(get_settings(), scale))
+def main(scale: float, root: Path | None = None) -> None:
+    print(run(get_settings(), scale, root))
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 0.01)
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 0.01, Path(sys.argv[2]) if len(sys.argv) > 2 else None)

@@ -59,8 +59,9 @@ def run_cmd(
 def report_cmd(
     out: Annotated[Path | None, typer.Option(help="HTML 报告路径")] = None,
     run_id: Annotated[int | None, typer.Option(help="检查批次 (default: latest)")] = None,
+    pdf: Annotated[bool, typer.Option(help="同时生成 PDF（无头 Chromium，make chromium）")] = False,
 ) -> None:
-    """生成数据质量评价报告 (HTML)。"""
+    """生成数据质量评价报告 (HTML，可选 PDF)。"""
     from gjj.settings import get_settings
     from quality import report as rep
 
@@ -71,6 +72,8 @@ def report_cmd(
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     typer.echo(f"报告: {path}")
+    if pdf:
+        typer.echo(f"PDF: {rep.write_pdf(path, path.with_suffix('.pdf'))}")
 
 
 @quality_app.command("remediate")
@@ -92,11 +95,16 @@ def remediate_cmd(
 
 
 @quality_app.command("bench")
-def bench_cmd(scale: Annotated[float, typer.Option(help="scale of the generated center")] = 0.01) -> None:
+def bench_cmd(
+    scale: Annotated[float, typer.Option(help="scale of the generated center")] = 0.01,
+    root: Annotated[
+        Path | None, typer.Option(help="已构建的湖仓根目录 (a lakehouse built at this scale)")
+    ] = None,
+) -> None:
     """质量套件基准：全套规则用时与召回率，以及最大表在 GE pandas 执行下的对比。"""
     from bench import quality as bench_quality
 
-    bench_quality.main(scale)
+    bench_quality.main(scale, root)
 
 
 def register(app: typer.Typer) -> None:

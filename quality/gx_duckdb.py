@@ -41,11 +41,21 @@ def enable_duckdb() -> None:
     _PATCHED = True
 
 
+def preload() -> None:
+    """Import GE and register DuckDB (for a background thread while the database works)."""
+    import great_expectations  # noqa: F401
+
+    enable_duckdb()
+
+
 def context() -> Any:
     enable_duckdb()
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    return gx.get_context(mode="ephemeral")
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return ctx
 
 
 def regex_query(column: str, regex: str, negate: bool = False) -> str:

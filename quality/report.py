@@ -19,17 +19,27 @@ DIMENSIONS = ("完整性", "准确性", "一致性", "规范性", "及时性")
 DOMAIN_LABELS = {"归集": "GJ", "提取": "TQ", "贷款": "DK", "资金": "ZJ"}
 _ID = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
 _MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
-NAME_COLUMNS = {"xingming", "jkrxm", "gtjkrxm", "dwfrdbxm", "jbrxm", "qlrmc", "nfxm", "vfxm", "skzhmc"}
+NAME_COLUMNS = {"xingming", "jkrxm", "gtjkrxm", "dwfrdbxm", "jbrxm", "qlrmc", "nfxm", "vfxm", "skzhmc", "xmqp"}
+PHONE_COLUMNS = {"gddhhm"}  # fixed-line phones keep the last 4 digits (mobiles: see _MOBILE)
+ADDRESS_COLUMNS = {"jtzz", "dwdz", "dwdzxx"}  # keep the first 6 characters (province/city)
+INCOME_COLUMNS = {"jtysr"}  # personal income: never shown
 
 
 def mask_value(column: str, value: Any) -> str:
     """Simple partial masking for the report (issue #5 owns the full policies): ID numbers keep the region
-    and the last 4 characters, mobile numbers the first 3 and last 4, names the surname."""
+    and the last 4 characters, mobile numbers the first 3 and last 4, names (and their pinyin) the first
+    character, phones the last 4 digits, addresses the first 6 characters, income nothing."""
     if value is None:
         return ""
     text = str(value)
+    if column in INCOME_COLUMNS:
+        return "***"
     if column in NAME_COLUMNS and text:
         return text[0] + "*" * max(1, len(text) - 1)
+    if column in PHONE_COLUMNS and text:
+        return "*" * max(1, len(text) - 4) + text[-4:]
+    if column in ADDRESS_COLUMNS and text:
+        return text[:6] + "****"
     text = _ID.sub(lambda m: m.group(1) + "********" + m.group(2), text)
     return _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
 
@@ -164,3 +174,31 @@ def write(root: Path, warehouse: Path, out: Path, run_id: int | None = None) -> 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(root, warehouse, run_id), encoding="utf-8")
     return out
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def write_pdf(html: Path, pdf: Path, chromium: Path = CHROMIUM) -> Path:
+    """The report as PDF through headless Chromium's print-to-PDF (`make chromium` installs it with CJK fonts)."""
+    import subprocess
+    import tempfile
+
+    if not chromium.exists():
+        raise FileNotFoundError(f"{chromium} 不存在: 先运行 `make chromium` (Debian's chromium package)")
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        args = [
+            str(chromium),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={pdf.resolve()}",
+            html.resolve().as_uri(),
+        ]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
+        raise RuntimeError(f"{html}: Chromium 未能生成 PDF (exit {done.returncode}): {done.stderr[-500:]}")
+    return pdf

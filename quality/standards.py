@@ -46,6 +46,19 @@ def registry() -> dict[str, Dataset]:
     return {name: Dataset.model_validate(spec) for name, spec in raw.items()}
 
 
+def catalog_metadata(dataset: str) -> dict[str, str]:
+    """The catalog facts of a dataset as asset metadata (Dagster UI); empty when it is not catalogued."""
+    ds = registry().get(dataset)
+    if ds is None:
+        return {}
+    return {
+        "catalog/owner 责任部门": ds.owner,
+        "catalog/description 说明": ds.description,
+        "catalog/classification 密级": ds.classification,
+        "catalog/refresh 更新频率": ds.refresh,
+    }
+
+
 def dbt_marts() -> dict[str, dict]:
     out = {}
     for f in sorted((DBT_MODELS / "marts").rglob("*.yml")):

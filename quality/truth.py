@@ -35,7 +35,7 @@ TRUTH_TABLE = {
     "feed_files": "feed",
 }
 KNOCK_ON = {
-    "DK-19": "DK-09 执行利率种植使整条还款计划偏离公式 (rate plants shift every instalment of the loan)",
+    "DK-19.formula": "DK-09 执行利率种植使整条还款计划偏离公式 (rate plants shift every instalment of the loan)",
     "GJ-11": "个人账户种植 (JC-12 改挂不存在单位、JC-13 销户余额) 改变单位下个人余额合计",
     "ZJ-01": "相邻两个月都被种植时，中间月份的对账也不平",
 }

@@ -92,7 +92,7 @@ PLANTS: list[Plant] = [
           "UPDATE dw_draw SET bal_before = draw_amt - 500 WHERE draw_no IN (SELECT k FROM _pick)", note="提取额超过提取前余额"),
     Plant("TQ-02", "dw_draw",
           "SELECT w.draw_no AS k, w.indi_acct FROM dw_draw w JOIN dp_indi_acct a USING (indi_acct) WHERE a.acct_st = '4' "
-          "AND w.draw_rsn LIKE '02%'",
+          "AND w.draw_rsn LIKE '02%' AND w.indi_acct NOT IN (SELECT k FROM _used WHERE tbl = 'dp_indi_acct')",
           "UPDATE dp_indi_acct SET acct_st = '0', close_dt = NULL, close_rsn = NULL WHERE indi_acct IN (SELECT indi_acct FROM _pick)",
           share=0.005, note="销户提取后账户未销户"),
     Plant("TQ-18", "dw_draw",
@@ -150,6 +150,8 @@ def plant(con: duckdb.DuckDBPyConnection, p: Profile, rng: np.random.Generator) 
             con.execute(stmt)
         keys = [r[0] for r in con.execute("SELECT k FROM _pick ORDER BY k").fetchall()]
         con.execute(f"INSERT INTO _used SELECT '{pl_.table}', k FROM _pick")
+        if pl_.table != "dp_indi_acct" and "UPDATE dp_indi_acct" in pl_.update:  # e.g. TQ-02 reopens the account
+            con.execute("INSERT INTO _used SELECT 'dp_indi_acct', indi_acct FROM _pick")
         truth += [_row(pl_.rule_id, pl_.dimension, pl_.table, k, pl_.note) for k in keys]
     truth += _person_age_plants(con, p)
     truth += _broker_plant(con, p)

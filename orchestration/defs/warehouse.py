@@ -37,6 +37,14 @@ class WarehouseTranslator(DagsterDbtTranslator):
         group = self.get_group_name(dbt_resource_props) or ""
         return {"layer": group}
 
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        """dbt's own metadata plus, for a catalogued dataset, the data catalog's facts (quality/standards.yaml)."""
+        from quality.standards import catalog_metadata
+
+        meta = dict(super().get_metadata(dbt_resource_props))
+        meta.update(catalog_metadata(str(dbt_resource_props.get("name", ""))))
+        return meta
+
 
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 

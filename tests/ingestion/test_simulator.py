@@ -133,3 +133,17 @@ def test_advance_keeps_every_ledger_balanced(tmp_path: Path) -> None:
     unbalanced = db.execute("""SELECT count(*) FROM dp_unit_txn b JOIN (SELECT batch_no, sum(amt) AS amt FROM dp_indi_txn
         WHERE batch_no IS NOT NULL GROUP BY batch_no) p ON p.batch_no = b.txn_no WHERE b.acct_dt > '20261031' AND abs(b.amt - p.amt) > 0.005""")
     assert unbalanced.fetchone()[0] == 0
+
+
+def test_account_plants_do_not_overlap(center: Settings) -> None:
+    """TQ-02 reopens the account of a closing withdrawal; it must not pick an account another plant changed
+    (a JC-13 closed-with-balance account reopened is no longer a JC-13 defect, yet the truth listed it)."""
+    reopened = {
+        r[0]
+        for r in _db(center).execute(
+            f"SELECT indi_acct FROM dw_draw WHERE draw_no IN ({','.join(repr(k) for k in _truth(center, 'TQ-02'))})"
+        )
+    }
+    assert reopened
+    for rule in ("JC-12", "JC-13", "JC-14", "JC-15", "JC-16", "GJ-01"):
+        assert not reopened & _truth(center, rule), rule

@@ -30,3 +30,21 @@ def test_unmapped_column_is_reported() -> None:
     assert standards.problems({"member_account": ["grzh", "new_col"]}) == [
         "member_account.new_col: 没有对应的数据元或例外说明 (no data element or exception)"
     ]
+
+
+def test_dagster_mart_assets_carry_the_catalog_facts() -> None:
+    """The dbt assets' metadata in Dagster carries owner, description, classification and refresh of each mart."""
+    from orchestration.pipeline import prepare
+
+    prepare()
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    by_name = {key.path[-1]: graph.get(key) for key in graph.get_all_asset_keys() if key.path[0] == "marts"}
+    for name, ds in standards.registry().items():
+        assert name in by_name, name
+        meta = by_name[name].metadata
+        assert meta["catalog/owner 责任部门"] == ds.owner, name
+        assert meta["catalog/description 说明"] == ds.description, name
+        assert meta["catalog/classification 密级"] == ds.classification, name
+        assert meta["catalog/refresh 更新频率"] == ds.refresh, name

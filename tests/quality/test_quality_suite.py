@@ -87,3 +87,17 @@ def test_mask_value() -> None:
     assert report.mask_value("zjhm", "411224198102199889") == "411224********9889"
     assert report.mask_value("sjhm", "13791160445") == "137****0445"
     assert report.mask_value("xingming", "万茜强") == "万**"
+    assert report.mask_value("xmqp", "WAN QIANQIANG") == "W" + "*" * 12
+    assert report.mask_value("gddhhm", "0371-65551234") == "*********1234"
+    assert report.mask_value("jtzz", "河南省郑州市金水区花园路12号") == "河南省郑州市****"
+    assert report.mask_value("jtysr", 8600) == "***"
+
+
+def test_report_pdf(tmp_path: Path) -> None:
+    """The report prints to PDF through headless Chromium (`make chromium`, as `make test` does)."""
+    html = tmp_path / "r.html"
+    html.write_text("<html><meta charset='utf-8'><body><h1>数据质量评价报告</h1></body></html>", encoding="utf-8")
+    pdf = report.write_pdf(html, tmp_path / "r.pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    with pytest.raises(FileNotFoundError, match="make chromium"):
+        report.write_pdf(html, tmp_path / "x.pdf", chromium=tmp_path / "no-chromium")
