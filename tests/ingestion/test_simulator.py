@@ -32,6 +32,15 @@ def test_id_numbers_valid_except_planted(center: Settings) -> None:
     assert len(bad) >= 3
 
 
+def test_birth_dates_match_id_numbers_except_planted(center: Settings) -> None:
+    """Every person has a birth date (also those born before 1970, whose day numbers are negative), and it is
+    the ID number's except for the JC-03 plants (and the JC-01 ones, whose check digit only is broken)."""
+    rows = _db(center).execute("SELECT cust_no, cert_no, birth_dt FROM cm_person").fetchall()
+    assert all(b for _, _, b in rows), "persons without a birth date"
+    assert any(b < "19700101" for _, _, b in rows)
+    assert {c for c, cert, b in rows if cert[6:14] != b} == _truth(center, "JC-03")
+
+
 def test_unit_credit_codes_valid_except_planted(center: Settings) -> None:
     rows = _db(center).execute("SELECT unit_no, uscc FROM cm_unit").fetchall()
     bad = {u for u, code in rows if uscc_check_char(code[:17]) != code[17]}
