@@ -5,14 +5,17 @@ is recorded with its id and error, and the others go on. Modes:
 
 - full: every enabled rule is evaluated; events a rule no longer produces are marked cleared;
 - incremental: a rule runs only when one of the tables it reads changed since its last successful run
-  (fingerprint: row count + change stamp ``_dbt_loaded_at`` / ``_ingested_at``, else a hash of the rows) or
+  (fingerprint: a staging view by its definition + the commit versions of the bronze Delta tables it scans;
+  a table by row count + change stamp ``_dbt_loaded_at`` / ``_ingested_at``, else a hash of the rows) or
   its version changed; the others keep their events untouched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterable
@@ -115,7 +118,29 @@ def open_warehouse(con: duckdb.DuckDBPyConnection, path: Path, alias: str = "war
     con.execute(f"USE {alias}")
 
 
+_DELTA_SCAN = re.compile(r"delta_scan\('([^']+)'\)")
+_SEED = re.compile(r"\bseeds\.(\w+)")
+
+
+def _delta_version(path: str) -> str:
+    """The latest commit of a Delta table (its _delta_log), without reading any data."""
+    log = Path(path) / "_delta_log"
+    versions = [int(f.name.split(".")[0]) for f in log.glob("*.json")] if log.is_dir() else []
+    return str(max(versions, default=-1))
+
+
 def fingerprint(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str]) -> str:
+    schema, name = table.split(".")
+    view = con.execute("SELECT sql FROM duckdb_views() WHERE database_name = current_database() AND schema_name = ? "
+                       "AND view_name = ?", [schema, name]).fetchone()
+    if view:  # a staging view over bronze Delta tables: its definition + their commit versions + the seeds it maps with
+        sql = str(view[0])
+        parts = [hashlib.sha256(sql.encode()).hexdigest()[:16]]
+        parts += [f"{p}@{_delta_version(p)}" for p in sorted(set(_DELTA_SCAN.findall(sql)))]
+        for seed in sorted(set(_SEED.findall(sql))):
+            n, h = con.execute(f"SELECT count(*), bit_xor(hash(t)) FROM seeds.{seed} t").fetchone()  # type: ignore[misc]
+            parts.append(f"{seed}:{n}|{h}")
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
     cols = set(columns)
     stamp = next((s for s in STAMPS if s in cols), None)
     if stamp:

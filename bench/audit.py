@@ -33,7 +33,7 @@ import polars as pl
 from audit.catalog import load_catalog, render
 from audit.engine import load_params, open_warehouse, run_audit
 from audit.screening import Screener, screening_store_path
-from audit.store import audit_db_path
+from audit.store import audit_db_path, spill_dir
 from bench.machine import write_result
 from gjj.settings import Settings, get_settings
 
@@ -83,9 +83,7 @@ def screening_load(settings: Settings, rate: int, seconds: float) -> dict[str, f
     if read_current(settings.snapshots_dir) is None:
         publish_snapshot(settings)
     screener = Screener.from_settings(settings)
-    members = [r[0] for r in screener.con.execute(
-        f"SELECT grzh FROM {screener._src['marts.member_account']} WHERE grzhzt = '01' AND grzhye > 1000 "
-        "ORDER BY hash(grzh) LIMIT 2000").fetchall()]
+    members = screener.sample_members(2000)
     rng = random.Random(7)
     payloads = [{"grzh": rng.choice(members), "tqyy": rng.choice(["06", "07", "01"]), "tqje": rng.choice([500, 2000, 8000])}
                 for _ in range(int(rate * seconds))]
@@ -120,7 +118,7 @@ def screening_load(settings: Settings, rate: int, seconds: float) -> dict[str, f
             "screening_completed": len(latencies), "screening_dropped": len(payloads) - len(latencies),
             "screening_p50_ms": round(q[49], 2), "screening_p99_ms": round(q[98], 2),
             "screening_service_p50_ms": round(sq[49], 2), "screening_service_p99_ms": round(sq[98], 2),
-            "screening_rules": len(screener._sql["withdrawal"])}
+            "screening_rules": len(screener.rules["withdrawal"])}
 
 
 # ------------------------------------------------------------------------------- per-record Python
@@ -197,7 +195,7 @@ def python_rules(r: dict[str, Any], p: dict[str, list[tuple[dt.date, dt.date, fl
 
 def per_record_ratio(settings: Settings, records: int) -> dict[str, float]:
     catalog = load_catalog()
-    con = duckdb.connect()
+    con = duckdb.connect(config={"temp_directory": str(spill_dir(settings))})
     open_warehouse(con, settings.warehouse_path)
     try:
         load_params(con, catalog)
@@ -241,7 +239,7 @@ def run_bench(scale: float | None = None, records: int = 100_000, rate: int = 20
     catalog = load_catalog()
     full = run_audit(settings, full=True, publish_screening=False)
     t0 = time.perf_counter()
-    con = duckdb.connect()
+    con = duckdb.connect(config={"temp_directory": str(spill_dir(settings))})
     open_warehouse(con, settings.warehouse_path)
     from audit.screening import publish_screening_store
 
@@ -268,7 +266,7 @@ def run_bench(scale: float | None = None, records: int = 100_000, rate: int = 20
         from publish import publish_snapshot
 
         publish_snapshot(settings)
-        con = duckdb.connect()
+        con = duckdb.connect(config={"temp_directory": str(spill_dir(settings))})
         open_warehouse(con, settings.warehouse_path)
         publish_screening_store(con, settings, catalog)
         con.close()
