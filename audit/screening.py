@@ -240,6 +240,43 @@ def publish_screening_store(con: duckdb.DuckDBPyConnection, settings: Settings, 
     return path
 
 
+WITHDRAWAL_TABLES = {"marts.withdrawal", "staging.stg_core__withdrawals"}
+
+
+def subject_filter(rule: Rule, asof: dt.date) -> set[str] | None:
+    """The 提取原因 values a withdrawal rule can hit, when that is decidable from its SQL alone: the outermost
+    SELECT reads a withdrawal table as ``w``, returns ``w.tqsqh`` as record_key, and its WHERE has a top-level
+    ``w.tqyy = '…'`` / ``w.tqyy IN ('…', …)``. Then a hit on a pending application is that row itself, so an
+    application with another reason cannot be hit. Else None (the rule always runs)."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(render(rule, asof), dialect="duckdb")
+    if not isinstance(tree, exp.Select):
+        return None
+    frm = tree.args.get("from_") or tree.args.get("from")
+    sources = [frm.this if frm is not None else None, *(j.this for j in tree.args.get("joins") or [])]
+    aliases = {t.alias_or_name for t in sources if isinstance(t, exp.Table) and f"{t.db}.{t.name}" in WITHDRAWAL_TABLES}
+    key = next((p for p in tree.selects if p.alias_or_name == "record_key"), None)
+    key = key.this if isinstance(key, exp.Alias) else key
+    if not (isinstance(key, exp.Column) and key.name == "tqsqh" and key.table in aliases):
+        return None
+    where = tree.args.get("where")
+    conjuncts = list(where.this.flatten()) if where is not None and isinstance(where.this, exp.And) else (
+        [where.this] if where is not None else [])
+    allowed: set[str] | None = None
+    for c in conjuncts:
+        col = c.this if isinstance(c, exp.EQ | exp.In) else None
+        if not (isinstance(col, exp.Column) and col.name == "tqyy" and col.table == key.table):
+            continue
+        values = [c.expression] if isinstance(c, exp.EQ) else c.expressions
+        if not all(isinstance(v, exp.Literal) and v.is_string for v in values):
+            return None
+        vals = {v.this for v in values}
+        allowed = vals if allowed is None else allowed & vals
+    return allowed
+
+
 class _Worker:
     """One DuckDB connection and one read-only SQLite connection to the screening store.
 
@@ -278,21 +315,31 @@ class _Worker:
                    coalesce(valid_to, DATE '{FAR_FUTURE}') AS valid_to FROM intermediate.int_policy_parameters""")
         rows = [(r, n, v, f, t or FAR_FUTURE) for r, n, v, f, t in s.catalog.parameter_rows()]
         con.executemany(f"INSERT INTO main.{PARAMS_TABLE} VALUES (?, ?, ?, ?, ?)", rows)
-        # each kind's rules' own rendered SQL, filtered to the request's record keys, planned once as one
-        # statement (UNION ALL; per-statement overhead is the cost on a tiny neighbourhood)
-        self.statements: dict[str, list[Rule]] = {}
+        # each rule's own rendered SQL, filtered to the request's record keys; the rules that apply to a request
+        # are planned once as ONE statement (UNION ALL; per-statement overhead is the cost on a tiny neighbourhood)
+        self.parts: dict[str, list[str]] = {}
         for kind in KINDS:
-            parts = []
+            self.parts[kind] = []
             for i, rule in enumerate(s.rules[kind]):
                 ev = ", ".join(f'"{c}" := q."{c}"' for c in rule.evidence)
-                parts.append(f"SELECT {i} AS rule_index, CAST(q.record_key AS VARCHAR) AS record_key, "
-                             f"{f'to_json(struct_pack({ev}))' if ev else 'NULL'}::VARCHAR AS evidence "
-                             f"FROM ({render(rule, s.asof)}) q "
-                             "WHERE CAST(q.record_key AS VARCHAR) IN (SELECT k FROM main.req_keys)")
-            self.statements[kind] = list(s.rules[kind])
-            if parts:
-                con.execute(f"PREPARE screen_{kind} AS " + "\nUNION ALL\n".join(parts))
+                self.parts[kind].append(
+                    f"SELECT {i} AS rule_index, CAST(q.record_key AS VARCHAR) AS record_key, "
+                    f"{f'to_json(struct_pack({ev}))' if ev else 'NULL'}::VARCHAR AS evidence "
+                    f"FROM ({render(rule, s.asof)}) q "
+                    "WHERE CAST(q.record_key AS VARCHAR) IN (SELECT k FROM main.req_keys)")
+        self.statements: dict[tuple[str, tuple[int, ...]], str] = {}
         self.con = con
+        for kind in KINDS:  # the full set of each kind now (a broken rule shows at start); subsets when first used
+            self.statement(kind, tuple(range(len(s.rules[kind]))))
+
+    def statement(self, kind: str, indices: tuple[int, ...]) -> str:
+        """The prepared statement evaluating these rules of ``kind`` (prepared on first use)."""
+        name = self.statements.get((kind, indices))
+        if name is None:
+            name = f"screen_{kind}_{len(self.statements)}"
+            self.con.execute(f"PREPARE {name} AS " + "\nUNION ALL\n".join(self.parts[kind][i] for i in indices))
+            self.statements[(kind, indices)] = name
+        return name
 
     def load(self, tables: dict[str, list[tuple[Any, ...]]], keys: Iterable[str]) -> None:
         """The request's rows (per table, in its column order) and record keys → ``main.nb``, one insert."""
@@ -362,6 +409,9 @@ class Screener:
         self.rules: dict[str, list[Rule]] = {k: [r for r in screening_rules(self.catalog, k)
                           if all(t in self.columns for t in input_tables(r, self.asof))] for k in KINDS}
         self.tables: dict[str, list[str]] = {k: sorted({t for r in self.rules[k] for t in input_tables(r, self.asof)} | set(OVERLAYS[k])) for k in KINDS}
+        self.only_when: dict[str, dict[int, set[str]]] = {
+            k: {i: only for i, r in enumerate(self.rules[k]) if (only := subject_filter(r, self.asof)) is not None}
+            for k in KINDS}
         self._pool: queue.Queue[_Worker] = queue.Queue()
         self._workers = [_Worker(self) for _ in range(workers or min(2, os.cpu_count() or 1))]
         for w in self._workers:
@@ -432,16 +482,24 @@ class Screener:
                     rows = [r for r in rows if str(r[pos]) not in pending]
                     rows += [tuple(r.get(c) for c, _ in self.columns[table]) for r in overlay[table]]
                 tables[table] = rows
+            indices = self._applicable(kind, overlay)
             w.con.execute("BEGIN")
             try:
                 w.load(tables, keys)
-                hits = self._evaluate(w, kind)
+                hits = self._evaluate(w, kind, indices)
             finally:
                 w.con.execute("ROLLBACK")
             elapsed = (time.perf_counter() - started) * 1000
         rank = max((SEVERITY_RANK[h.severity] for h in hits), default=0)
         code, zh = DECISIONS[rank]
-        return Decision(kind, code, zh, hits, len(self.rules[kind]), elapsed, sorted(keys))
+        return Decision(kind, code, zh, hits, len(indices), elapsed, sorted(keys))
+
+    def _applicable(self, kind: str, overlay: dict[str, list[dict[str, Any]]]) -> tuple[int, ...]:
+        """Indices of the kind's rules that can hit this request: a rule whose hits are the subject rows
+        themselves, filtered on a constant 提取原因 (see ``subject_filter``), is left out for other reasons."""
+        pending = {str(r.get("tqyy")) for r in overlay.get("marts.withdrawal", [])}
+        return tuple(i for i in range(len(self.rules[kind]))
+                     if (only := self.only_when[kind].get(i)) is None or pending & only)
 
     def _context(self, w: _Worker, kind: str, p: dict[str, Any], overlay: dict[str, list[dict[str, Any]]]) -> dict[str, set[str]]:
         """The request's neighbourhood (see SCOPES), by indexed lookups in the screening store."""
@@ -472,11 +530,11 @@ class Screener:
                 sets["P"] = w.lookup("SELECT dkzh FROM marts__loan_account WHERE jkhtbh IN {}", sets["H"])
         return sets
 
-    def _evaluate(self, w: _Worker, kind: str) -> list[Hit]:
-        rules = w.statements[kind]
-        if not rules:
+    def _evaluate(self, w: _Worker, kind: str, indices: tuple[int, ...]) -> list[Hit]:
+        if not indices:
             return []
-        rows = w.con.execute(f"EXECUTE screen_{kind}").fetchall()
+        rules = self.rules[kind]
+        rows = w.con.execute(f"EXECUTE {w.statement(kind, indices)}").fetchall()
         return [Hit(rules[i].id, rules[i].name, rules[i].severity, key, json.loads(ev) if ev else {})
                 for i, key, ev in sorted(rows, key=lambda r: (r[0], r[1]))]
 
