@@ -246,3 +246,20 @@ def warehouse_schema(con: object, schemas: Iterable[str] = ("staging", "intermed
     for s, t, c, ty in rows:
         out.setdefault(s, {}).setdefault(t, {})[c] = ty
     return out
+
+
+def used_columns(rule: Rule, schema: Mapping[str, Mapping[str, Mapping[str, str]]], asof: dt.date) -> dict[str, set[str]]:
+    """{schema.table: columns} the condition reads (``*`` expanded against ``schema``)."""
+    from sqlglot.optimizer.scope import traverse_scope
+
+    full: dict[str, dict[str, dict[str, str]]] = {s: {t: dict(c) for t, c in ts.items()} for s, ts in schema.items()}
+    full.setdefault("main", {})[PARAMS_TABLE] = params_schema()
+    tree = qualify(sqlglot.parse_one(render(rule, asof), dialect="duckdb"), schema=dict(full), dialect="duckdb",
+                   validate_qualify_columns=False, identify=False, db="main")
+    out: dict[str, set[str]] = {}
+    for scope in traverse_scope(tree):
+        for col in scope.columns:
+            source = scope.sources.get(col.table)
+            if isinstance(source, exp.Table) and source.db and source.db != "main":
+                out.setdefault(f"{source.db}.{source.name}", set()).add(col.name)
+    return out

@@ -11,7 +11,28 @@ from audit.catalog import Catalog, load_catalog, warehouse_schema
 from gjj.settings import Settings
 
 
-def render_page(catalog: Catalog) -> str:
+def last_full_run(settings: Settings) -> tuple[tuple[object, ...], dict[str, tuple[str, int, float]]] | None:
+    """(run row, {rule_id: (status, hits, seconds)}) of the audit store's latest full run, if any."""
+    from audit.store import audit_db_path
+
+    path = audit_db_path(settings)
+    if not path.exists():
+        return None
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        run = con.execute("SELECT run_id, business_date, finished_at, rules_ran, rules_failed, hits, "
+                          "date_diff('millisecond', started_at, finished_at) / 1000.0 FROM audit_run "
+                          "WHERE mode = 'full' AND rules_ran > 0 ORDER BY finished_at DESC LIMIT 1").fetchone()
+        if run is None:
+            return None
+        rules = {r[0]: (r[1], int(r[2] or 0), float(r[3] or 0)) for r in con.execute(
+            "SELECT rule_id, status, hits, seconds FROM rule_run WHERE run_id = ?", [run[0]]).fetchall()}
+    finally:
+        con.close()
+    return tuple(run), rules
+
+
+def render_page(catalog: Catalog, last_run: tuple[tuple[object, ...], dict[str, tuple[str, int, float]]] | None = None) -> str:
     by_cat = Counter(r.category for r in catalog.rules)
     by_src = Counter(r.source for r in catalog.rules)
     lines = [
@@ -24,15 +45,23 @@ def render_page(catalog: Catalog) -> str:
         + " · 来源: " + " · ".join(f"{k} {v}" for k, v in sorted(by_src.items()))
         + f" · 需共享数据 {sum(r.needs_partner_data for r in catalog.rules)}",
         "",
-        "| 编号 | 名称 | 类别 | 来源 | 风险等级 | 共享数据 | 对象 | 参数 | 事中 |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+    stats = last_run[1] if last_run else {}
+    if last_run:
+        run = last_run[0]
+        lines += [f"最近一次全量稽核 last full run `{run[0]}` (业务日期 {run[1]}, 完成于 {run[2]:%Y-%m-%d %H:%M}): "  # type: ignore[str-format]
+                  f"{run[3]} 条规则运行, {run[4]} 失败, {run[5]} 条命中, {float(run[6]):.1f} s; "  # type: ignore[arg-type]
+                  "命中/耗时 columns below are from that run.", ""]
+    lines += ["| 编号 | 名称 | 类别 | 来源 | 风险等级 | 共享数据 | 对象 | 参数 | 事中 |" + (" 命中 | 耗时 s |" if stats else ""),
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |" + (" ---: | ---: |" if stats else "")]
     for r in catalog.rules:
         params = ", ".join([*r.policy_parameters, *r.parameters])
+        st = stats.get(r.id)
+        extra = (f" {st[1] if st[0] == 'ok' else st[0]} | {st[2]:.2f} |" if st else " | |") if stats else ""
         lines.append(
             f"| [{r.id}](#{r.id.lower()}) | {r.name} | {r.category} | {r.source} | {r.severity} | "
             f"{'、'.join(r.partner_feeds) if r.needs_partner_data else ''} | `{r.subject.table}` | {params} | "
-            f"{'、'.join(r.screening)} |"
+            f"{'、'.join(r.screening)} |{extra}"
         )
     for r in catalog.rules:
         lines += ["", f"## {r.id}", "", f"**{r.name}** — {r.category} · {r.source} · 风险等级 {r.severity} · v{r.version}", ""]
@@ -60,5 +89,5 @@ def write_catalog_page(out: Path, settings: Settings | None = None) -> int:
             con.close()
     catalog = load_catalog(schema=schema)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_page(catalog), encoding="utf-8")
+    out.write_text(render_page(catalog, last_full_run(settings) if settings is not None else None), encoding="utf-8")
     return len(catalog)

@@ -62,11 +62,12 @@ def report(
     out: Annotated[Path, typer.Option(help="Markdown report")] = Path("docs/examples/audit-risk-event-report.md"),
 ) -> None:
     """Write the risk-event report (per-rule counts and masked sample events) from the audit store."""
-    from audit.report import write_event_report
+    from audit.report import simulator_scale, write_event_report
     from audit.store import audit_db_path
     from gjj.settings import get_settings
 
-    typer.echo(write_event_report(audit_db_path(get_settings()), out))
+    settings = get_settings()
+    typer.echo(write_event_report(audit_db_path(settings), out, scale=simulator_scale(settings.warehouse_path)))
 
 
 @audit_app.command("bench")

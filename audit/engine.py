@@ -5,14 +5,17 @@ is recorded with its id and error, and the others go on. Modes:
 
 - full: every enabled rule is evaluated; events a rule no longer produces are marked cleared;
 - incremental: a rule runs only when one of the tables it reads changed since its last successful run
-  (fingerprint: row count + change stamp ``_dbt_loaded_at`` / ``_ingested_at``, else a hash of the rows) or
+  (fingerprint: a staging view by its definition + the commit versions of the bronze Delta tables it scans;
+  a table by row count + change stamp ``_dbt_loaded_at`` / ``_ingested_at``, else a hash of the rows) or
   its version changed; the others keep their events untouched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterable
@@ -30,6 +33,7 @@ from audit.catalog import (
     input_tables,
     load_catalog,
     render,
+    used_columns,
     warehouse_schema,
 )
 from audit.store import connect_store
@@ -115,7 +119,29 @@ def open_warehouse(con: duckdb.DuckDBPyConnection, path: Path, alias: str = "war
     con.execute(f"USE {alias}")
 
 
+_DELTA_SCAN = re.compile(r"delta_scan\('([^']+)'\)")
+_SEED = re.compile(r"\bseeds\.(\w+)")
+
+
+def _delta_version(path: str) -> str:
+    """The latest commit of a Delta table (its _delta_log), without reading any data."""
+    log = Path(path) / "_delta_log"
+    versions = [int(f.name.split(".")[0]) for f in log.glob("*.json")] if log.is_dir() else []
+    return str(max(versions, default=-1))
+
+
 def fingerprint(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str]) -> str:
+    schema, name = table.split(".")
+    view = con.execute("SELECT sql FROM duckdb_views() WHERE database_name = current_database() AND schema_name = ? "
+                       "AND view_name = ?", [schema, name]).fetchone()
+    if view:  # a staging view over bronze Delta tables: its definition + their commit versions + the seeds it maps with
+        sql = str(view[0])
+        parts = [hashlib.sha256(sql.encode()).hexdigest()[:16]]
+        parts += [f"{p}@{_delta_version(p)}" for p in sorted(set(_DELTA_SCAN.findall(sql)))]
+        for seed in sorted(set(_SEED.findall(sql))):
+            n, h = con.execute(f"SELECT count(*), bit_xor(hash(t)) FROM seeds.{seed} t").fetchone()  # type: ignore[misc]
+            parts.append(f"{seed}:{n}|{h}")
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
     cols = set(columns)
     stamp = next((s for s in STAMPS if s in cols), None)
     if stamp:
@@ -133,9 +159,51 @@ def _evidence_sql(rule: Rule, columns: list[str]) -> tuple[str, str]:
     return ev_sql, p_sql
 
 
-def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: Rule, asof: dt.date, target: str = "_hits") -> int:
+class ViewCache:
+    """Staging views (bronze Delta scans with dedupe and code mapping: expensive) that several rules of a run
+    read are materialised once per run, with the columns those rules use, as temp tables."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, rules: list[Rule], asof: dt.date,
+                 schema: dict[str, dict[str, dict[str, str]]]) -> None:
+        self.con = con
+        views = {f"{s}.{n}" for s, n in con.execute(
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = current_database() "
+            "AND NOT internal").fetchall()}
+        readers: dict[str, list[Rule]] = {}
+        for rule in rules:
+            for t in input_tables(rule, asof):
+                if t in views:
+                    readers.setdefault(t, []).append(rule)
+        self.columns: dict[str, set[str]] = {}
+        for view, rs in readers.items():
+            if len(rs) < 2:
+                continue
+            try:
+                self.columns[view] = set().union(*(used_columns(r, schema, asof).get(view, set()) for r in rs))
+            except Exception:  # a rule that does not qualify runs (and fails) on its own, over the view
+                continue
+        self.made: dict[str, str] = {}
+
+    def materialise(self, tables: Iterable[str]) -> None:
+        """Create the cached copies these tables need (outside a rule's transaction)."""
+        for view in (t for t in tables if t in self.columns and t not in self.made):
+            name = "_view_cache__" + view.replace(".", "__")
+            cols = ", ".join(f'"{c}"' for c in sorted(self.columns[view]))
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols} FROM {view}")
+            self.made[view] = f"temp.main.{name}"
+
+    def rewrite(self, sql: str, tables: Iterable[str]) -> str:
+        for view in (t for t in tables if t in self.made):
+            sql = re.sub(rf"\b{re.escape(view)}\b", self.made[view], sql)
+        return sql
+
+
+def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: Rule, asof: dt.date, target: str = "_hits",
+                  cache: ViewCache | None = None) -> int:
     """Evaluate one rule's condition into temp table ``target`` (one row per record_key); returns the count."""
     sql = render(rule, asof)
+    if cache is not None:
+        sql = cache.rewrite(sql, input_tables(rule, asof))
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {target} AS
         SELECT * FROM ({sql}) q QUALIFY row_number() OVER (PARTITION BY CAST(q.record_key AS VARCHAR)) = 1""")
     return int(con.execute(f"SELECT count(*) FROM {target}").fetchone()[0])  # type: ignore[index]
@@ -194,8 +262,9 @@ def run_audit(
         fingerprints: dict[str, str] = {}
         state = {r[0]: (r[1], json.loads(r[2]) if r[2] else {}) for r in con.execute(
             "SELECT rule_id, rule_version, fingerprints FROM audit.main.rule_state").fetchall()}
+        cache = ViewCache(con, rules, asof, schema)
         for rule in rules:
-            outcome = _run_one(con, rule, asof, schema, full, state.get(rule.id), fingerprints, result.run_id)
+            outcome = _run_one(con, rule, asof, schema, full, state.get(rule.id), fingerprints, result.run_id, cache)
             result.outcomes.append(outcome)
         result.finished_at = dt.datetime.now()
         con.execute(
@@ -221,6 +290,7 @@ def run_audit(
 def _run_one(
     con: duckdb.DuckDBPyConnection, rule: Rule, asof: dt.date, schema: dict[str, dict[str, dict[str, str]]],
     full: bool, prior: tuple[int, dict[str, str]] | None, fingerprints: dict[str, str], run_id: str,
+    cache: ViewCache | None = None,
 ) -> RuleOutcome:
     started = time.perf_counter()
     try:
@@ -233,9 +303,11 @@ def _run_one(
             current[t] = fingerprints[t]
         if not full and prior and prior[0] == rule.version and prior[1] == current:
             return RuleOutcome(rule.id, rule.version, "skipped", seconds=time.perf_counter() - started)
+        if cache is not None:
+            cache.materialise(tables)
         con.execute("BEGIN")
         try:
-            hits = evaluate_rule(con, rule, asof)
+            hits = evaluate_rule(con, rule, asof, cache=cache)
             now = dt.datetime.now()
             new, cleared = _store_hits(con, rule, run_id, now)
             con.execute(

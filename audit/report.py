@@ -13,7 +13,21 @@ def _mask(v: object) -> str:
     return s if len(s) <= 4 else "*" * (len(s) - 4) + s[-4:]
 
 
-def write_event_report(store: Path, out: Path, samples: int = 3) -> Path:
+def simulator_scale(warehouse: Path) -> float | None:
+    """The simulated center's scale (core system control SIM_SCALE), if the warehouse has one."""
+    if not warehouse.exists():
+        return None
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        row = con.execute("SELECT ctl_val FROM staging.stg_core__system_controls WHERE ctl_key = 'SIM_SCALE'").fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return float(row[0]) if row and row[0] is not None else None
+
+
+def write_event_report(store: Path, out: Path, samples: int = 3, scale: float | None = None) -> Path:
     con = duckdb.connect(str(store), read_only=True)
     try:
         run = con.execute("SELECT run_id, mode, business_date, rules_ran, rules_failed, hits, finished_at FROM audit_run WHERE rules_ran > 0 "
@@ -28,7 +42,8 @@ def write_event_report(store: Path, out: Path, samples: int = 3) -> Path:
     lines = ["# 风险事件报告 · Risk-event report", ""]
     if run:
         lines += [f"最近一次稽核 last run `{run[0]}` ({run[1]}), 业务日期 {run[2]}: {run[3]} 条规则运行, {run[4]} 失败, "
-                  f"{run[5]} 条命中 hits, 完成于 {run[6]:%Y-%m-%d %H:%M}.", ""]
+                  f"{run[5]} 条命中 hits, 完成于 {run[6]:%Y-%m-%d %H:%M}"
+                  + (f", 模拟中心规模 simulator scale {scale:g}." if scale is not None else "."), ""]
     lines += ["| 规则 | 名称 | 类别 | 等级 | 未消除事件 | 已处理 | 误报 |", "| --- | --- | --- | --- | ---: | ---: | ---: |"]
     lines += [f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]} | {r[6]} |" for r in rules]
     lines += ["", "## 样例事件 (记录键与证件号脱敏) · sample events, keys masked", ""]

@@ -43,11 +43,16 @@ def audit_db_path(settings: Settings) -> Path:
     return settings.root / "audit" / "audit.duckdb"
 
 
+def spill_dir(settings: Settings) -> Path:
+    """Where the audit's DuckDB spills beyond its memory limit: in the lakehouse, not the working directory."""
+    return settings.root / "audit" / ".spill"
+
+
 def connect_store(settings: Settings) -> duckdb.DuckDBPyConnection:
     """An in-memory connection with the audit store attached read-write as ``audit`` (schema created)."""
     path = audit_db_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
+    con = duckdb.connect(config={"temp_directory": str(spill_dir(settings))})
     con.execute(f"ATTACH '{path}' AS audit")
     for stmt in SCHEMA.split(";"):
         if stmt.strip():

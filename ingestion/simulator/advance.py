@@ -141,9 +141,10 @@ def _one_day(con: duckdb.DuckDBPyConnection, d: date, seed: int, scale: float, c
         WHERE acct_st = '0' AND hash(indi_acct, {seed}, 'seal') % 3000 = 0""")
     x(f"INSERT INTO core.dp_state_log SELECT log_no, indi_acct, '0', '1', '{ds}', 'FC', '{stamp}' FROM seal")
     _update(con, "dp_indi_acct", "indi_acct", f"SELECT indi_acct, '1' AS acct_st, '{stamp}' AS upd_tm FROM seal")
-    # 5. corrections of personal data (a new mobile number)
+    # 5. corrections of personal data (a new mobile number) — of well-formed numbers only: silently repairing a
+    #    planted malformed one (JC-09) would leave a ground-truth row without its defect
     _update(con, "cm_person", "cust_no", f"""SELECT cust_no, '139' || lpad((hash(cust_no, {seed}) % 100000000)::VARCHAR, 8, '0') AS mobile,
-        '{stamp}' AS upd_tm FROM core.cm_person WHERE hash(cust_no, {seed}, 'mobile') % 2000 = 0""")
+        '{stamp}' AS upd_tm FROM core.cm_person WHERE hash(cust_no, {seed}, 'mobile') % 2000 = 0 AND length(mobile) = 11""")
     # 6. a reversal (冲账) of one of yesterday's remittance rows: a new reversing row, the original annotated
     t2 = _next_no(con, "dp_indi_txn", "txn_no")
     prev_day = f"{d - timedelta(days=1):%Y%m%d}"

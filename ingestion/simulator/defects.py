@@ -92,7 +92,9 @@ PLANTS: list[Plant] = [
           "UPDATE dw_draw SET bal_before = draw_amt - 500 WHERE draw_no IN (SELECT k FROM _pick)", note="提取额超过提取前余额"),
     Plant("TQ-02", "dw_draw",
           "SELECT w.draw_no AS k, w.indi_acct FROM dw_draw w JOIN dp_indi_acct a USING (indi_acct) WHERE a.acct_st = '4' "
-          "AND w.draw_rsn LIKE '02%' AND w.indi_acct NOT IN (SELECT k FROM _used WHERE tbl = 'dp_indi_acct')",
+          "AND w.draw_rsn LIKE '02%' "
+          # reopening an account another plant chose (JC-13: a closed account with a balance) would undo that plant
+          "AND w.indi_acct NOT IN (SELECT k FROM _used WHERE tbl = 'dp_indi_acct')",
           "UPDATE dp_indi_acct SET acct_st = '0', close_dt = NULL, close_rsn = NULL WHERE indi_acct IN (SELECT indi_acct FROM _pick)",
           share=0.005, note="销户提取后账户未销户"),
     Plant("TQ-18", "dw_draw",

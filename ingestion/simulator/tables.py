@@ -34,7 +34,13 @@ D = "strftime(DATE '1970-01-01' + ({c})::INTEGER, '%Y%m%d')"  # simulator day â†
 
 
 def _d(col: str) -> str:
+    """An event day (-1 = not happened, NEVER = open-ended) â†’ vendor date or NULL."""
     return f"CASE WHEN {col} IS NULL OR {col} < 0 OR {col} >= {NEVER} THEN NULL ELSE {D.format(c=col)} END"
+
+
+def _birth(col: str) -> str:
+    """A birth day: before 1970 it is negative, a real date (not the -1 'not happened' of event days)."""
+    return f"CASE WHEN {col} IS NULL THEN NULL ELSE {D.format(c=col)} END"
 
 
 def _stamp(col: str) -> str:
@@ -148,7 +154,7 @@ def _persons(con: duckdb.DuckDBPyConnection, p: Profile, acc: Accounts, led: Led
         "card_no": identity.luhn_cards(rng, n, np.array(list(BANK_BINS.values()))), "bank": acc.bank,
     })
     con.execute(f"""CREATE OR REPLACE TABLE cm_person AS SELECT '1' || lpad(i::VARCHAR, 9, '0') AS cust_no, cust_nm,
-        NULL::VARCHAR AS name_py, sex, 'A' AS cert_type, cert_no, {_d('birth_day')} AS birth_dt, marital, mobile,
+        NULL::VARCHAR AS name_py, sex, 'A' AS cert_type, cert_no, {_birth('birth_day')} AS birth_dt, marital, mobile,
         NULL::VARCHAR AS tel, home_addr, edu, fam_income, {_stamp('greatest(open_day, ' + str(day(p.golive)) + ')')} AS upd_tm
         FROM p_arr""")
     con.execute(f"""CREATE OR REPLACE TABLE dp_indi_acct AS SELECT '4112' || lpad(p.i::VARCHAR, 8, '0') AS indi_acct,

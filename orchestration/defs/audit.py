@@ -84,9 +84,10 @@ def screening_reference(context: dg.AssetExecutionContext, platform: PlatformSet
 
     from audit.engine import open_warehouse
     from audit.screening import publish_screening_store
+    from audit.store import spill_dir
 
     settings = platform.get()
-    con = duckdb.connect()
+    con = duckdb.connect(config={"temp_directory": str(spill_dir(settings))})
     try:
         open_warehouse(con, settings.warehouse_path)
         path = publish_screening_store(con, settings, _CATALOG)

@@ -55,13 +55,13 @@ def _screener(request: Request) -> Any:
     with _lock:
         cached = getattr(state, "screener", None)
         if cached is None or cached[0] != snapshot.version:
-            store = state.config.snapshots_dir.parent / "audit" / "screening.duckdb"  # = screening_store_path()
+            store = state.config.snapshots_dir.parent / "audit" / "screening.sqlite"  # = screening_store_path()
             if not store.exists():
                 raise ApiError(503, "no_screening_store", "稽核参照数据尚未生成(请先运行 gjj audit run)",
                                "the audit reference store is missing (run `gjj audit run`)")
             if cached is not None:
                 cached[1].close()
-            cached = (snapshot.version, Screener(snapshot.path / "snapshot.duckdb", store))
+            cached = (snapshot.version, Screener(store, snapshot.path / "serving.sqlite"))
             state.screener = cached
         return cached[1]
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from audit.engine import RunResult, run_audit
-from audit.screening import Screener, screening_store_path
+from audit.screening import Screener
 from gjj.settings import Settings
 from tests.audit.helpers import audit_settings
 
@@ -22,10 +22,9 @@ def audit_run(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture(scope="session")
-def screener(audit_run: tuple[Settings, RunResult]) -> Iterator[Screener]:
-    """Screening over the built warehouse's marts and the reference store of the full audit run."""
-    settings, _ = audit_run
-    s = Screener(settings.warehouse_path, screening_store_path(settings))
+def screener(published: Settings) -> Iterator[Screener]:
+    """Screening over the store written by the full audit run and the published snapshot's serving store."""
+    s = Screener.from_settings(published)
     yield s
     s.close()
 

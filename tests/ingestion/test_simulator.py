@@ -32,6 +32,21 @@ def test_id_numbers_valid_except_planted(center: Settings) -> None:
     assert len(bad) >= 3
 
 
+def test_birth_dates_match_id_numbers_except_planted(center: Settings) -> None:
+    """Every person has a birth date (also those born before 1970, whose day numbers are negative), and it is
+    the ID number's except for the JC-03 plants (and the JC-01 ones, whose check digit only is broken)."""
+    rows = _db(center).execute("SELECT cust_no, cert_no, birth_dt FROM cm_person").fetchall()
+    assert all(b for _, _, b in rows), "persons without a birth date"
+    assert any(b < "19700101" for _, _, b in rows)
+    assert {c for c, cert, b in rows if cert[6:14] != b} == _truth(center, "JC-03")
+
+
+def test_planted_account_defects_survive_later_plants(center: Settings) -> None:
+    """A JC-13 plant (closed account with a balance) is not reopened by the TQ-02 plant."""
+    closed = {a for a, st in _db(center).execute("SELECT indi_acct, acct_st FROM dp_indi_acct") if st == "4"}
+    assert _truth(center, "JC-13") <= closed
+
+
 def test_unit_credit_codes_valid_except_planted(center: Settings) -> None:
     rows = _db(center).execute("SELECT unit_no, uscc FROM cm_unit").fetchall()
     bad = {u for u, code in rows if uscc_check_char(code[:17]) != code[17]}
@@ -127,6 +142,9 @@ def test_advance_keeps_every_ledger_balanced(tmp_path: Path) -> None:
     assert {r[0] for r in db.execute(ledger_off)} == before_off
     for table, n in counts.items():
         assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > n, table
+    # a planted malformed mobile number (JC-09) is not silently repaired by the daily corrections
+    jc09 = {r[0] for r in db.execute("SELECT cust_no FROM cm_person WHERE length(mobile) <> 11")}
+    assert _truth(s, "JC-09") <= jc09
     # updates, not only inserts: existing rows carry the new days' change stamps
     updated = db.execute("SELECT count(*) FROM dp_indi_acct WHERE open_dt <= '20261031' AND upd_tm > '20261031235959'").fetchone()[0]
     assert updated > 0
