@@ -22,7 +22,7 @@ from bench.machine import write_result
 from dashboards.browser import DashboardBrowser
 from dashboards.database import snapshot_database_path
 from dashboards.deploy import deploy
-from dashboards.server import ADMIN_USER, SupersetHome, stop
+from dashboards.server import SCREEN_USER, SupersetHome, stop
 from dashboards.spec import load_assets
 from gjj.settings import Settings, get_settings
 from publish.snapshot import read_current
@@ -61,7 +61,7 @@ def run(scale: float, runs: int = 3) -> str:
         deploy(bench, url)
         deploy_seconds = time.perf_counter() - t
         leadership = assets.dashboards["leadership"]
-        with DashboardBrowser(url, ADMIN_USER, home.admin_password) as browser:
+        with DashboardBrowser(url, SCREEN_USER, home.screen_password) as browser:
             cold = browser.load("leadership", leadership.viewport)
             if cold.problems:
                 raise RuntimeError("leadership screen did not render: " + "; ".join(cold.problems))

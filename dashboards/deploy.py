@@ -57,6 +57,7 @@ def deploy(settings: Settings, url: str | None = None, assets_dir: Path = ASSETS
         theme_id = client.ensure_theme(DARK_THEME_NAME, DARK_THEME)
         files = build_configs(assets, datasets, database, dark_theme_id=theme_id)
         client.import_assets(zip_bundle(files))
+    home.ensure_screen_account(str(assets.database.uuid))
     return Deployment(
         database=database,
         datasets=len(datasets),
