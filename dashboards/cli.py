@@ -87,13 +87,13 @@ def serve_command(
 def bench_command(
     scale: float = typer.Option(0.01, help="Scale of the simulated center to generate and build"),
     runs: int = typer.Option(3, help="Warm loads measured"),
-    lakehouse: Path | None = typer.Option(None, help="A published lakehouse of that scale to use as it is"),
-    screenshots: Path | None = typer.Option(None, help="Save one screenshot per dashboard into this folder"),
+    lakehouse: str = typer.Option(None, help="A published lakehouse of that scale to use as it is"),
+    screenshots: str = typer.Option(None, help="Save one screenshot per dashboard into this folder"),
 ) -> None:
     """Leadership screen load time (all charts rendered), cold and warm → bench/results/dashboards.json."""
     from bench.dashboards import run
 
-    typer.echo(run(scale, runs, lakehouse, screenshots))
+    typer.echo(run(scale, runs, Path(lakehouse) if lakehouse else None, Path(screenshots) if screenshots else None))
 
 
 def register(app: typer.Typer) -> None:
