@@ -24,6 +24,10 @@ def validate_command(
 
     try:
         specs = load_assets(Path(assets) if assets else ASSETS_DIR)
+        if database is None:
+            from dashboards.risk_events import write_risk_event_summary
+
+            write_risk_event_summary(get_settings())
         resolved = validate(specs, Path(database) if database else snapshot_database_path(get_settings()))
     except SpecError as exc:
         typer.echo(f"看板定义有 {len(exc.problems)} 处错误 / invalid dashboard YAML:", err=True)
