@@ -19,6 +19,7 @@ from analytics.forecast import (
     mase,
     next_months,
     project_liquidity,
+    read_history,
     smape,
     what_if,
 )
@@ -66,6 +67,27 @@ def test_smape_and_mase_stay_finite_where_mape_explodes() -> None:
     history = np.arange(24, dtype=float)  # seasonal-naive error 12 every month
     assert mase(actual, predicted, history, season=12) == pytest.approx((89 / 3) / 12)
     assert np.isnan(mase(actual, predicted, np.ones(24)))  # a constant history has no scale
+
+
+def _history_db(last_booking: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("ATTACH ':memory:' AS snap")
+    con.execute("CREATE SCHEMA snap.marts")
+    con.execute("""CREATE TABLE snap.marts.indicator_trend AS
+        SELECT strftime(DATE '2022-01-01' + to_months(i::INTEGER), '%Y-%m') AS tjny, 100.0 AS jce,
+               CASE WHEN i = 47 THEN 3.0 ELSE 50.0 END AS tqe, 80.0 AS dkffe, 20.0 AS dkhse,
+               1000.0 + i AS jcye, 500.0 + i AS dkye
+        FROM range(48) t(i)""")
+    con.execute(f"CREATE TABLE snap.marts.member_transaction AS SELECT DATE '{last_booking}' AS jzrq")
+    return con
+
+
+def test_history_leaves_out_a_month_the_data_does_not_cover_to_its_end() -> None:
+    partial = read_history(_history_db("2025-12-02"))  # 2 days of December 2025 booked
+    assert partial.months[-1] == "2025-11" and len(partial.months) == 47
+    assert partial.flows["tqe"].min() == 50.0 and partial.jcye == 1046.0
+    complete = read_history(_history_db("2025-12-31"))
+    assert complete.months[-1] == "2025-12" and len(complete.months) == 48
 
 
 def test_next_months_rolls_over_the_year() -> None:
