@@ -159,7 +159,8 @@ def forecast_series(con: duckdb.DuckDBPyConnection, series: str) -> ForecastSeri
         rows = con.execute("SELECT tjny, gdl, gdl_lo, gdl_hi FROM liquidity_forecast ORDER BY tjny").fetchall()
         return ForecastSeries(series="gdl", name="个贷率", model="derived", mape=None,
                               points=[ForecastPoint(month=r[0], value=r[1], lower=r[2], upper=r[3]) for r in rows])
-    m = con.execute("SELECT model, mape FROM forecast_backtest WHERE series = ? AND chosen", [series]).fetchone()
+    m = con.execute("SELECT model, mape, mase FROM forecast_backtest WHERE series = ? AND chosen", [series]).fetchone()
     rows = con.execute("SELECT tjny, yhat, lo95, hi95 FROM forecast WHERE series = ? ORDER BY tjny", [series]).fetchall()
     return ForecastSeries(series=series, name=SERIES[series], model=m[0] if m else "", mape=_num(m[1]) if m else None,
+                          mase=_num(m[2]) if m else None,
                           points=[ForecastPoint(month=r[0], value=r[1], lower=r[2], upper=r[3]) for r in rows])

@@ -3,8 +3,11 @@
 Four monthly flows — 缴存额 jce, 提取额 tqe, 贷款发放额 dkffe, 回收贷款本金 dkhse — are forecast 12 months
 ahead with statsmodels. Per series two candidates, ETS (additive error, damped additive trend, additive
 seasonality) and SARIMA (1,1,1)(0,1,1)12, are compared by a rolling-origin backtest (each origin refits
-on the history before it and forecasts the next ``horizon`` months); the one with the lower MAPE is refit
-on the whole window and forecast, with its 95% prediction interval.
+on the history before it and forecasts the next ``horizon`` months); the one with the lower MASE is refit
+on the whole window and forecast, with its 95% prediction interval. The backtest reports MAPE (what staff
+read), sMAPE and MASE (scale-free: the error relative to a seasonal-naive forecast's in-sample error). MAPE
+alone misleads on lumpy flows: a month with a small actual (a few large loans moved across a month end)
+turns into a percentage error of several hundred per cent that says nothing about the model.
 
 Liquidity follows from the flows: 缴存余额 jcye_t = jcye_{t-1} + jce_t - tqe_t (interest credited once a
 year is left out), 贷款余额 dkye_t = dkye_{t-1} + dkffe_t - dkhse_t, 个贷率 gdl = dkye / jcye, 可用资金
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -44,12 +48,23 @@ class ModelForecast:
     upper: np.ndarray
 
 
+@dataclass(frozen=True)
+class BacktestScore:
+    mape: float  # mean absolute percentage error (months with a non-zero actual)
+    smape: float  # symmetric MAPE: |a - f| / ((|a| + |f|) / 2), 0 … 2
+    mase: float  # mean absolute error / in-sample mean absolute error of the seasonal-naive forecast
+
+
 @dataclass
 class SeriesForecast:
     series: str
     model: str
-    mape: dict[str, float]  # candidate → backtest MAPE
+    scores: dict[str, BacktestScore]  # candidate → rolling-origin backtest
     forecast: ModelForecast
+
+    @property
+    def mape(self) -> dict[str, float]:
+        return {m: s.mape for m, s in self.scores.items()}
 
 
 def _fit(model: str, y: np.ndarray, horizon: int) -> ModelForecast:
@@ -83,25 +98,49 @@ def mape(actual: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.mean(np.abs((actual[mask] - predicted[mask]) / actual[mask])))
 
 
-def backtest(y: np.ndarray, model: str, horizon: int = HORIZON, folds: int = 3, step: int = 6) -> float:
-    """Rolling-origin MAPE: origins n-h, n-h-step, …; each refits on the history before the origin."""
-    errors = []
+def smape(actual: np.ndarray, predicted: np.ndarray) -> float:
+    """Symmetric MAPE (0 … 2) over the months where actual and forecast are not both zero."""
+    denom = (np.abs(actual) + np.abs(predicted)) / 2
+    mask = denom != 0
+    if not mask.any():
+        return float("nan")
+    return float(np.mean(np.abs(actual[mask] - predicted[mask]) / denom[mask]))
+
+
+def mase(actual: np.ndarray, predicted: np.ndarray, history: np.ndarray, season: int = 12) -> float:
+    """Mean absolute scaled error: the forecast's mean absolute error over the in-sample mean absolute
+    error of the seasonal-naive forecast (y_t = y_{t-season}) on ``history``; < 1 beats last year's month."""
+    lag = season if len(history) > season else 1
+    scale = float(np.mean(np.abs(history[lag:] - history[:-lag])))
+    if scale == 0:
+        return float("nan")
+    return float(np.mean(np.abs(actual - predicted)) / scale)
+
+
+def backtest(y: np.ndarray, model: str, horizon: int = HORIZON, folds: int = 3, step: int = 6) -> BacktestScore:
+    """Rolling-origin MAPE, sMAPE and MASE: origins n-h, n-h-step, …; each refits on the history before the
+    origin and is scored on the next ``horizon`` months."""
+    folds_scores = []
     for k in range(folds):
         origin = len(y) - horizon - k * step
         if origin < 24:
             break
         fc = _fit(model, y[:origin], horizon)
-        errors.append(mape(y[origin:origin + horizon], fc.mean))
-    if not errors:
+        actual = y[origin:origin + horizon]
+        folds_scores.append((mape(actual, fc.mean), smape(actual, fc.mean), mase(actual, fc.mean, y[:origin])))
+    if not folds_scores:
         raise ValueError(f"序列太短，无法回测 / series of {len(y)} months is too short for a backtest")
-    return float(np.nanmean(errors))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN folds (a series of zeros)
+        m, s, q = (float(np.nanmean(col)) for col in zip(*folds_scores, strict=True))
+    return BacktestScore(mape=m, smape=s, mase=q)
 
 
 def forecast_series(name: str, y: np.ndarray, horizon: int = HORIZON) -> SeriesForecast:
-    """Pick the candidate with the lowest backtest MAPE, refit it on the whole window, forecast."""
+    """Pick the candidate with the lowest backtest MASE, refit it on the whole window, forecast."""
     y = np.asarray(y, dtype=float)[-WINDOW:]
     scores = {m: backtest(y, m, horizon) for m in MODELS}
-    best = min(MODELS, key=lambda m: (np.inf if np.isnan(scores[m]) else scores[m]))
+    best = min(MODELS, key=lambda m: (np.inf if np.isnan(scores[m].mase) else scores[m].mase))
     fc = _fit(best, y, horizon)
     # Flows cannot be negative.
     fc = ModelForecast(np.maximum(fc.mean, 0), np.maximum(fc.lower, 0), np.maximum(fc.upper, 0))
@@ -121,8 +160,19 @@ def read_history(con: duckdb.DuckDBPyConnection) -> History:
     frame = con.execute("SELECT tjny, jce::DOUBLE AS jce, tqe::DOUBLE AS tqe, dkffe::DOUBLE AS dkffe, "
                         "dkhse::DOUBLE AS dkhse, jcye::DOUBLE AS jcye, dkye::DOUBLE AS dkye "
                         "FROM snap.marts.indicator_trend ORDER BY tjny").pl()
+    # A month the data does not cover to its end (the business date falls inside it) has partial flows:
+    # withdrawals and repayments of a few days against a full month forecast — hundreds of per cent of
+    # "error" in a backtest and a dent at the end of the fitted series. Only complete months are modelled;
+    # the forecast then starts with the current month, in full.
+    end = con.execute("SELECT max(jzrq) FROM snap.marts.member_transaction").fetchone()
+    if end and end[0] is not None and frame.height:
+        last = frame["tjny"][-1]
+        y, m = int(last[:4]), int(last[5:7])
+        month_end = (date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1))
+        if end[0] < month_end:
+            frame = frame.head(frame.height - 1)
     if frame.height < 36:
-        raise ValueError(f"marts.indicator_trend 只有 {frame.height} 个月 / needs at least 36 months of history")
+        raise ValueError(f"marts.indicator_trend 只有 {frame.height} 个完整月份 / needs at least 36 complete months")
     return History(frame["tjny"].to_list(), {s: frame[s].to_numpy() for s in SERIES},
                    float(frame["jcye"][-1]), float(frame["dkye"][-1]))
 
@@ -224,7 +274,8 @@ def build_forecasts(store: duckdb.DuckDBPyConnection, horizon: int = HORIZON) ->
                       "yhat": f.forecast.mean, "lo95": f.forecast.lower, "hi95": f.forecast.upper})
         for s, f in fitted.items()])
     backtests = pl.DataFrame([
-        {"series": s, "series_name": SERIES[s], "model": m, "mape": f.mape[m], "chosen": m == f.model,
+        {"series": s, "series_name": SERIES[s], "model": m, "mape": f.scores[m].mape, "smape": f.scores[m].smape,
+         "mase": f.scores[m].mase, "chosen": m == f.model,
          "horizon": horizon, "window": min(WINDOW, len(hist.months))}
         for s, f in fitted.items() for m in MODELS])
     baseline = project_liquidity(hist.jcye, hist.dkye, {s: f.forecast for s, f in fitted.items()}, Factors())

@@ -103,8 +103,11 @@ def run(settings: Settings, scale: float) -> str:
 
     store = duckdb.connect(str(result.path), read_only=True)
     members = [r[0] for r in store.execute("SELECT grzh FROM member_profile USING SAMPLE 500 ROWS").fetchall()]
-    mapes = {f"forecast_mape_{s}_ratio": round(float(m), 4) for s, m in
-             store.execute("SELECT series, mape FROM forecast_backtest WHERE chosen").fetchall()}
+    mapes: dict[str, float | str] = {}
+    for s, model, m, sm, q in store.execute(
+            "SELECT series, model, mape, smape, mase FROM forecast_backtest WHERE chosen").fetchall():
+        mapes |= {f"forecast_model_{s}": model, f"forecast_mape_{s}_ratio": round(float(m), 4),
+                  f"forecast_smape_{s}_ratio": round(float(sm), 4), f"forecast_mase_{s}": round(float(q), 4)}
     store.close()
 
     themes = list(load_themes())

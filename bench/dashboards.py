@@ -22,7 +22,7 @@ from bench.machine import write_result
 from dashboards.browser import DashboardBrowser
 from dashboards.database import snapshot_database_path
 from dashboards.deploy import deploy
-from dashboards.server import ADMIN_USER, SupersetHome, stop
+from dashboards.server import SCREEN_USER, SupersetHome, stop
 from dashboards.spec import load_assets
 from gjj.settings import Settings, get_settings
 from publish.snapshot import read_current
@@ -46,8 +46,10 @@ def _lakehouse(settings: Settings, scale: float) -> Settings:
     return Settings(lakehouse_root=root)
 
 
-def run(scale: float, runs: int = 3) -> str:
-    bench = _lakehouse(get_settings(), scale)
+def run(scale: float, runs: int = 3, lakehouse: Path | None = None, screenshots: Path | None = None) -> str:
+    """``lakehouse``: a published lakehouse of that scale to use as it is; ``screenshots``: a folder that gets
+    one PNG per dashboard (its own viewport, whole page) after the timed loads."""
+    bench = Settings(lakehouse_root=lakehouse) if lakehouse else _lakehouse(get_settings(), scale)
     assets = load_assets()
     home = SupersetHome(bench)
     port = _free_port()
@@ -61,7 +63,7 @@ def run(scale: float, runs: int = 3) -> str:
         deploy(bench, url)
         deploy_seconds = time.perf_counter() - t
         leadership = assets.dashboards["leadership"]
-        with DashboardBrowser(url, ADMIN_USER, home.admin_password) as browser:
+        with DashboardBrowser(url, SCREEN_USER, home.screen_password) as browser:
             cold = browser.load("leadership", leadership.viewport)
             if cold.problems:
                 raise RuntimeError("leadership screen did not render: " + "; ".join(cold.problems))
@@ -69,6 +71,11 @@ def run(scale: float, runs: int = 3) -> str:
             warm = [w.seconds for w in warm_loads]
             others = {slug: browser.load(slug, spec.viewport).seconds
                       for slug, spec in assets.dashboards.items() if slug != "leadership"}
+            if screenshots is not None:
+                for slug, spec in assets.dashboards.items():
+                    shot = browser.load(slug, spec.viewport, screenshot=screenshots / f"{slug}.png")
+                    if shot.problems:
+                        raise RuntimeError(f"{slug}: " + "; ".join(shot.problems))
         database = snapshot_database_path(bench)
         metrics = {
             "lakehouse": str(bench.root),

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Response, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, Response, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 # Per chart holder: rendered (a canvas, a table or a big number inside the slice container), still
@@ -46,7 +47,7 @@ class DashboardLoad:
     seconds: float
     charts: list[ChartState]
     chart_data: list[dict[str, Any]] = field(default_factory=list)  # per /api/v1/chart/data response
-    blocked: list[str] = field(default_factory=list)  # outbound requests aborted
+    blocked: list[str] = field(default_factory=list)  # outbound requests (never resolved)
     screenshot: Path | None = None
     first_data_request_seconds: float = 0.0  # front end booted, dashboard metadata read
     last_data_response_seconds: float = 0.0  # every chart's data arrived (the rest is drawing)
@@ -73,7 +74,7 @@ class DashboardBrowser:
         self._browser: Browser = self._pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         self._context: BrowserContext = self._browser.new_context(locale="zh-CN")
         self._blocked: list[str] = []
-        self._context.route("**/*", self._local_only)
+        self._context.on("request", self._record_outbound)
         page = self._context.new_page()
         page.goto(f"{self.url}/login/")
         page.fill("input#username", username)
@@ -84,13 +85,11 @@ class DashboardBrowser:
             raise RuntimeError("Superset login failed")
         page.close()
 
-    def _local_only(self, route: Route) -> None:
-        host = urlparse(route.request.url).hostname
-        if host in LOCAL_HOSTS or route.request.url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            self._blocked.append(route.request.url)
-            route.abort()
+    def _record_outbound(self, request: Request) -> None:
+        if request.url.startswith(("data:", "blob:")):
+            return
+        if urlparse(request.url).hostname not in LOCAL_HOSTS:
+            self._blocked.append(request.url)
 
     def close(self) -> None:
         self._context.close()

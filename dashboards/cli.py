@@ -25,6 +25,10 @@ def validate_command(
 
     try:
         specs = load_assets(Path(assets) if assets else ASSETS_DIR)
+        if database is None:
+            from dashboards.risk_events import write_risk_event_summary
+
+            write_risk_event_summary(get_settings())
         resolved = validate(specs, Path(database) if database else snapshot_database_path(get_settings()))
     except EditionUnavailable as exc:
         typer.echo(str(exc), err=True)
@@ -91,11 +95,13 @@ def serve_command(
 def bench_command(
     scale: float = typer.Option(0.01, help="Scale of the simulated center to generate and build"),
     runs: int = typer.Option(3, help="Warm loads measured"),
+    lakehouse: str = typer.Option(None, help="A published lakehouse of that scale to use as it is"),
+    screenshots: str = typer.Option(None, help="Save one screenshot per dashboard into this folder"),
 ) -> None:
     """Leadership screen load time (all charts rendered), cold and warm → bench/results/dashboards.json."""
     from bench.dashboards import run
 
-    typer.echo(run(scale, runs))
+    typer.echo(run(scale, runs, Path(lakehouse) if lakehouse else None, Path(screenshots) if screenshots else None))
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ import httpx
 from dashboards.bundle import build_configs, zip_bundle
 from dashboards.client import SupersetClient
 from dashboards.database import snapshot_database_path
+from dashboards.risk_events import write_risk_event_summary
 from dashboards.server import ADMIN_USER, SupersetHome
 from dashboards.spec import ASSETS_DIR, load_assets
 from dashboards.validate import validate
@@ -51,12 +52,14 @@ def deploy(settings: Settings, url: str | None = None, assets_dir: Path = ASSETS
     """Validate, then import the bundle (matched by UUID: a re-import updates, never duplicates)."""
     assets = load_assets(assets_dir)
     database = snapshot_database_path(settings)
-    datasets = validate(assets, database)
     home = SupersetHome(settings)
+    write_risk_event_summary(settings)
+    datasets = validate(assets, database, home.dir)
     with SupersetClient(url or superset_url(settings), ADMIN_USER, home.admin_password) as client:
         theme_id = client.ensure_theme(DARK_THEME_NAME, DARK_THEME)
         files = build_configs(assets, datasets, database, dark_theme_id=theme_id)
         client.import_assets(zip_bundle(files))
+    home.ensure_screen_account(str(assets.database.uuid))
     return Deployment(
         database=database,
         datasets=len(datasets),
@@ -77,7 +80,8 @@ def deploy_after_publish(settings: Settings) -> dict[str, str | int | bool]:
     import it when the server runs (`make superset`); a stopped server gets it at its next start."""
     assets = load_assets()
     database = snapshot_database_path(settings)
-    datasets = validate(assets, database)
+    write_risk_event_summary(settings)
+    datasets = validate(assets, database, SupersetHome(settings).dir)
     bundle = SupersetHome(settings).dir / "bundle" / f"gjj_dashboards-{database.parent.name}.zip"
     bundle.parent.mkdir(parents=True, exist_ok=True)
     bundle.write_bytes(zip_bundle(build_configs(assets, datasets, database)))

@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 SUPERSET_VENV = Path(os.environ.get("GJJ_SUPERSET_VENV", REPO / ".tools" / "superset"))
 CONFIG = Path(__file__).resolve().parent / "superset_config.py"
 ADMIN_USER = "admin"
+SCREEN_USER = "screen"  # the wall screens' view-only account (dashboards/screen_account.py)
 INITIALISED = ".initialised"
 # A migrated and initialised metadata database with no user and no secret in it, made once per Superset
 # environment: a new lakehouse copies it and only adds its admin (saves `db upgrade` + `init`, ≈ 1–2 min).
@@ -76,6 +77,21 @@ class SupersetHome:
     @property
     def admin_password(self) -> str:
         return _secret(self.dir / "admin_password", self.settings.superset_admin_password)
+
+    @property
+    def screen_password(self) -> str:
+        return _secret(self.dir / "screen_password", None)
+
+    def ensure_screen_account(self, database_uuid: str) -> None:
+        """Create or update the view-only account wall screens log in with (after the database's import)."""
+        self.screen_password  # noqa: B018 (generated once into the lakehouse)
+        script = Path(__file__).resolve().parent / "screen_account.py"
+        proc = subprocess.run(
+            [str(superset_bin("python")), str(script), database_uuid, SCREEN_USER, str(self.dir / "screen_password")],
+            env=self.environment(), cwd=self.dir, capture_output=True, text=True,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"大屏账号创建失败 / screen account failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
 
     def environment(self) -> dict[str, str]:
         self.dir.mkdir(parents=True, exist_ok=True)

@@ -187,13 +187,20 @@ def check_dashboards(assets: Assets, datasets: dict[str, ResolvedDataset], probl
                 _check_names("column", [flt.column], ds.columns, f"{file}: filters.{i}.column", flt.dataset, problems)
 
 
-def validate(assets: Assets, database: Path) -> dict[str, ResolvedDataset]:
-    """Resolve every dataset against ``database`` and check every reference; raises SpecError."""
+def validate(assets: Assets, database: Path, superset_home: Path | None = None) -> dict[str, ResolvedDataset]:
+    """Resolve every dataset against ``database`` and check every reference; raises SpecError.
+    ``superset_home`` (default: the lakehouse's superset/ folder beside snapshots/vN/) fills the
+    ``{superset_home}`` placeholder of a dataset's SQL (the risk-event summary lives there)."""
+    from dashboards.risk_events import render_sql
+
+    home = superset_home or database.resolve().parents[2] / "superset"
     problems: list[str] = []
     con = duckdb.connect(str(database), read_only=True)
     try:
         resolved = {}
         for name, spec in assets.datasets.items():
+            if spec.sql is not None:
+                spec = spec.model_copy(update={"sql": render_sql(spec.sql, home)})
             ds = resolve_dataset(con, name, spec, assets.file_of(f"datasets/{name}"), problems)
             if ds is not None:
                 resolved[name] = ds

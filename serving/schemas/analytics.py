@@ -72,6 +72,7 @@ class ForecastSeries(BaseModel):
     name: str = Field(description="序列名称")
     model: str = Field(description="所选模型 (ets | sarima | 由流量推算 derived)")
     mape: float | None = Field(description="滚动回测平均绝对百分比误差 (MAPE)，推算序列为空")
+    mase: float | None = Field(default=None, description="滚动回测平均绝对标度误差 (MASE，相对季节朴素预测，<1 优于去年同月)，推算序列为空")
     points: list[ForecastPoint] = Field(description="逐月预测")
 
 

@@ -16,10 +16,13 @@ from tests.warehouse import gjj
 
 @pytest.fixture(scope="session")
 def published(built: Path) -> Settings:
-    """The `built` lakehouse with a published snapshot (published once, if nothing was yet)."""
+    """The `built` lakehouse with a published snapshot (published once, if nothing was yet) and an audit run
+    (the leadership screen counts its risk events)."""
     settings = Settings(lakehouse_root=built)
     if read_current(settings.snapshots_dir) is None:
         gjj(built, "publish")
+    if not (built / "audit" / "audit.duckdb").exists():
+        gjj(built, "audit", "run")
     return settings
 
 

@@ -17,6 +17,13 @@ from gjj.settings import Settings
 from tests.warehouse import GJJ, REPO
 
 
+@pytest.fixture(autouse=True)
+def _risk_event_summary(published: Settings) -> None:
+    from dashboards.risk_events import write_risk_event_summary
+
+    write_risk_event_summary(published)  # what deploy and `gjj dashboards validate` write first
+
+
 def _edit(path: Path, change) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data)
