@@ -74,8 +74,8 @@ lint: $(VENV)/.synced
 test: lint superset-env chromium
 	$(VENV)/bin/pytest -q
 
-bench: $(VENV)/.synced
-	$(GJJ) bench pipeline --scale 1.0
+bench: $(VENV)/.synced $(MASKING_KEY_FILE)
+	$(WITH_KEY) $(GJJ) bench pipeline --scale 1.0
 
 bench-ingest: $(VENV)/.synced
 	$(GJJ) bench ingest --scale 1.0
