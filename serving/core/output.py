@@ -156,7 +156,7 @@ class _Masker:
                 out[field] = self.model(attr)
             elif isinstance(attr, list) and attr and isinstance(attr[0], BaseModel):
                 out[field] = [self.model(m) for m in attr]
-            elif isinstance(attr, dict):
+            elif isinstance(attr, dict) and dataset is not None:  # an unregistered model fails closed below
                 out[field] = self.record(value, f"{field}.")
             elif dataset is None and type(model).__name__ not in _OPEN_MODELS and field not in NO_DATA:
                 op = self.p.levels[self.role]["sensitive"]  # unregistered model: fail closed
