@@ -48,6 +48,7 @@ from audit.catalog import (
     warehouse_schema,
 )
 from gjj.settings import Settings
+from publish.serving_store import select_list, sqlite_type
 
 Kind = Literal["withdrawal", "loan", "remittance", "account_change"]
 KINDS: tuple[Kind, ...] = ("withdrawal", "loan", "remittance", "account_change")
@@ -104,19 +105,10 @@ SCHEMA_TABLE = "_screening_schema"
 DECISIONS = {0: ("pass", "通过"), 1: ("enhanced_verification", "增强身份验证"), 2: ("manual_review", "人工复核"),
              3: ("stop_payment", "止付")}
 TQLB = {"01": "gf", "02": "gf", "06": "hd", "07": "zf", "03": "lt"}
-_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "BOOLEAN"}
 
 
 def _lite_name(table: str) -> str:
     return table.replace(".", "__")
-
-
-def _sqlite_type(duck_type: str) -> str:
-    if duck_type in _INTEGER_TYPES:
-        return "INTEGER"
-    if duck_type in {"DOUBLE", "FLOAT", "REAL"}:
-        return "REAL"
-    return "TEXT"
 
 
 class ScreeningError(ValueError):
@@ -209,7 +201,7 @@ def publish_screening_store(con: duckdb.DuckDBPyConnection, settings: Settings, 
             lite.executemany(f"INSERT INTO {SCHEMA_TABLE} VALUES (?, ?, ?, ?, ?)",
                              [(t, c, d, i, int(c in keep[t])) for i, (c, d) in enumerate(columns[t])])
             columns[t] = [(c, d) for c, d in columns[t] if c in keep[t]]
-            body = ", ".join(f'"{c}" {_sqlite_type(d)}' for c, d in columns[t])
+            body = ", ".join(f'"{c}" {sqlite_type(d)}' for c, d in columns[t])
             lite.execute(f"CREATE TABLE {_lite_name(t)} ({body})")
         lite.commit()
     finally:
@@ -219,8 +211,7 @@ def publish_screening_store(con: duckdb.DuckDBPyConnection, settings: Settings, 
         con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS scr_new (TYPE sqlite)")
         try:
             for t in (t for t in tables if t not in FROM_SERVING):
-                select = ", ".join(f'"{c}"' if _sqlite_type(d) != "TEXT" or d == "VARCHAR" else f'CAST("{c}" AS VARCHAR)'
-                                   for c, d in columns[t])
+                select = select_list(columns[t])
                 order = f" ORDER BY {_key_column(SCOPES[t][0][0])}" if t in SCOPES else ""
                 con.execute(f"INSERT INTO scr_new.{_lite_name(t)} SELECT {select} FROM {t}{order}")
         finally:
@@ -375,7 +366,7 @@ class _Worker:
                 args += sorted(sets[s])
         if not terms:
             return []
-        cols = ", ".join(f'"{c}"' if _sqlite_type(d) == "TEXT" else f'CAST("{c}" AS TEXT)' for c, d in self.s.columns[table])
+        cols = ", ".join(f'"{c}"' if sqlite_type(d) == "TEXT" else f'CAST("{c}" AS TEXT)' for c, d in self.s.columns[table])
         source = f"serving.{FROM_SERVING[table]}" if table in FROM_SERVING else _lite_name(table)
         return self.lite.execute(f"SELECT {cols} FROM {source} WHERE {' OR '.join(terms)}", args).fetchall()
 

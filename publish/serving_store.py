@@ -16,7 +16,7 @@ import duckdb_extensions
 
 from publish.contract import SERVING_TABLES
 
-_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "BOOLEAN"}
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "BOOLEAN"}
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
@@ -26,17 +26,17 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]
     return [(str(name), str(dtype)) for name, dtype in rows]
 
 
-def _sqlite_type(duck_type: str) -> str:
-    if duck_type in _INTEGER_TYPES:
+def sqlite_type(duck_type: str) -> str:
+    if duck_type in INTEGER_TYPES:
         return "INTEGER"
     if duck_type in {"DOUBLE", "FLOAT", "REAL"}:
         return "REAL"
     return "TEXT"
 
 
-def _select_list(cols: list[tuple[str, str]]) -> str:
+def select_list(cols: list[tuple[str, str]]) -> str:
     """Columns as the serving store keeps them: integers and reals as such, everything else as text."""
-    return ", ".join(f'"{c}"' if _sqlite_type(t) != "TEXT" or t == "VARCHAR" else f'CAST("{c}" AS VARCHAR)'
+    return ", ".join(f'"{c}"' if sqlite_type(t) != "TEXT" or t == "VARCHAR" else f'CAST("{c}" AS VARCHAR)'
                      for c, t in cols)
 
 
@@ -49,7 +49,7 @@ def _insert(con: duckdb.DuckDBPyConnection, path: Path, sources: dict[str, str],
     try:
         for table, relation in sources.items():
             key = ", ".join(SERVING_TABLES[table])
-            con.execute(f"INSERT INTO serving.{table} SELECT {_select_list(cols[table])} FROM {relation} ORDER BY {key}")
+            con.execute(f"INSERT INTO serving.{table} SELECT {select_list(cols[table])} FROM {relation} ORDER BY {key}")
     finally:
         con.execute("DETACH serving")
 
@@ -69,7 +69,7 @@ def write_serving_store(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str,
     try:
         lite.execute("PRAGMA page_size = 8192")
         for table, key in SERVING_TABLES.items():
-            body = ", ".join(f'"{c}" {_sqlite_type(t)}' for c, t in cols[table])
+            body = ", ".join(f'"{c}" {sqlite_type(t)}' for c, t in cols[table])
             # clustered on the lookup key: one member's rows share pages, and no separate index
             lite.execute(f"CREATE TABLE {table} ({body}, PRIMARY KEY ({', '.join(key)})) WITHOUT ROWID")
         lite.commit()
@@ -103,7 +103,7 @@ def replace_serving_rows(con: duckdb.DuckDBPyConnection, path: Path,
                 lite.execute(f"DELETE FROM {table}")
                 continue
             key_cols = [c for c in cols[table] if c[0] in key]
-            old = con.execute(f"SELECT {_select_list(key_cols)} FROM {deltas[table][1]}").fetchall()
+            old = con.execute(f"SELECT {select_list(key_cols)} FROM {deltas[table][1]}").fetchall()
             where = " AND ".join(f'"{c}" = ?' for c, _ in key_cols)
             lite.executemany(f"DELETE FROM {table} WHERE {where}", old)
         lite.commit()
