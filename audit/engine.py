@@ -248,7 +248,6 @@ def run_audit(
     catalog = catalog or load_catalog()
     con = connect_store(settings)
     try:
-        con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
         open_warehouse(con, settings.warehouse_path)
         asof = business_date(con)
         schema = warehouse_schema(con)

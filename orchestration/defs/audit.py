@@ -80,14 +80,12 @@ audit_assets = [_category_asset(c, n) for c, n in CATEGORIES.items()]
     description="事中风控参照数据：屏幕规则读取的 staging/intermediate 表复制为只读文件并原子切换 / reference tables for real-time screening",
 )
 def screening_reference(context: dg.AssetExecutionContext, platform: PlatformSettings) -> dg.MaterializeResult:
-    import duckdb
-
     from audit.engine import open_warehouse
     from audit.screening import publish_screening_store
-    from audit.store import spill_dir
+    from audit.store import batch_connection
 
     settings = platform.get()
-    con = duckdb.connect(config={"temp_directory": str(spill_dir(settings))})
+    con = batch_connection(settings)
     try:
         open_warehouse(con, settings.warehouse_path)
         path = publish_screening_store(con, settings, _CATALOG)

@@ -1,14 +1,43 @@
 """When the pipeline runs: the daily incremental job and its schedule, and a sensor on the landing folders."""
 
+import ctypes
+import ctypes.util
+import gc
 
 import dagster as dg
 
 from gjj.settings import Settings
 from ingestion.feed_contracts import load_contracts
 
+
+def _release_memory() -> None:
+    """Hand freed memory back to the system between steps: a run executes in one process (``gjj pipeline run``),
+    and what one step's polars/Arrow frames left in the allocators' caches would otherwise still count while the
+    next step (the dbt subprocess, DuckDB) takes its own share of the 6 GiB budget."""
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None  # glibc only
+    if trim is not None:
+        trim(0)
+
+
+@dg.success_hook(name="release_memory_after_success")
+def _after_success(_context: dg.HookContext) -> None:
+    _release_memory()
+
+
+@dg.failure_hook(name="release_memory_after_failure")
+def _after_failure(_context: dg.HookContext) -> None:
+    _release_memory()
+
+
 everything = dg.define_asset_job(
     "daily_incremental",
     selection=dg.AssetSelection.all(),
+    hooks={_after_success, _after_failure},
     description="每日增量：抽取核心系统与共享数据 → dbt 构建与检查 → 发布快照 / daily incremental run",
 )
 
