@@ -278,7 +278,7 @@ def run_audit(
               o.error or None) for o in result.outcomes],
         )
         if publish_screening:
-            from audit.screening import publish_screening_store
+            from audit.screening_store import publish_screening_store
 
             publish_screening_store(con, settings, catalog)
         return result

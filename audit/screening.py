@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
-import duckdb_extensions
 import pyarrow as pa
 
 from audit.catalog import (
@@ -45,10 +44,9 @@ from audit.catalog import (
     load_catalog,
     render,
     used_columns,
-    warehouse_schema,
 )
 from gjj.settings import Settings
-from publish.serving_store import select_list, sqlite_type
+from publish.serving_store import sqlite_type
 
 Kind = Literal["withdrawal", "loan", "remittance", "account_change"]
 KINDS: tuple[Kind, ...] = ("withdrawal", "loan", "remittance", "account_change")
@@ -107,7 +105,7 @@ DECISIONS = {0: ("pass", "通过"), 1: ("enhanced_verification", "增强身份�
 TQLB = {"01": "gf", "02": "gf", "06": "hd", "07": "zf", "03": "lt"}
 
 
-def _lite_name(table: str) -> str:
+def lite_name(table: str) -> str:
     return table.replace(".", "__")
 
 
@@ -155,7 +153,7 @@ def screening_tables(catalog: Catalog, asof: dt.date = dt.date(2026, 1, 1)) -> l
     return sorted(tables)
 
 
-def _key_column(expr: str) -> str:
+def key_column(expr: str) -> str:
     return expr.removeprefix("upper(").removesuffix(")")
 
 
@@ -167,7 +165,7 @@ def kept_columns(catalog: Catalog, schema: dict[str, dict[str, dict[str, str]]],
             for t, cols in used_columns(rule, schema, asof).items():
                 keep.setdefault(t, set()).update(cols)
     for t, scopes in SCOPES.items():
-        keep.setdefault(t, set()).update(_key_column(e) for e, _ in scopes)
+        keep.setdefault(t, set()).update(key_column(e) for e, _ in scopes)
     for ov in OVERLAYS.values():
         for t, key in ov.items():
             keep.setdefault(t, set()).add(key)
@@ -175,60 +173,6 @@ def kept_columns(catalog: Catalog, schema: dict[str, dict[str, dict[str, str]]],
         s, n = t.split(".")
         keep.setdefault(t, set()).update(own if own is not None else schema.get(s, {}).get(n, {}))
     return keep
-
-
-def publish_screening_store(con: duckdb.DuckDBPyConnection, settings: Settings, catalog: Catalog) -> Path:
-    """Copy the screening tables from the attached warehouse into a new SQLite store (indexed on the
-    neighbourhood keys, rows in key order), switched in atomically. Set-based through DuckDB's sqlite extension."""
-    path = screening_store_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".screening-{uuid.uuid4().hex[:8]}.sqlite")
-    columns: dict[str, list[tuple[str, str]]] = {}
-    for s, t, c, d in con.execute(
-            "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_catalog = current_database() ORDER BY table_schema, table_name, ordinal_position").fetchall():
-        columns.setdefault(f"{s}.{t}", []).append((str(c), str(d)))
-    tables = [t for t in screening_tables(catalog) if t in columns]  # a broken rule's table: it fails on its own
-    from audit.engine import business_date
-
-    schema = warehouse_schema(con)
-    keep = kept_columns(catalog, schema, business_date(con))
-    lite = sqlite3.connect(tmp)
-    try:
-        lite.execute("PRAGMA page_size = 8192")
-        lite.execute(f"CREATE TABLE {SCHEMA_TABLE} (tbl TEXT, col TEXT, dtype TEXT, pos INTEGER, kept INTEGER)")
-        for t in tables:
-            lite.executemany(f"INSERT INTO {SCHEMA_TABLE} VALUES (?, ?, ?, ?, ?)",
-                             [(t, c, d, i, int(c in keep[t])) for i, (c, d) in enumerate(columns[t])])
-            columns[t] = [(c, d) for c, d in columns[t] if c in keep[t]]
-            body = ", ".join(f'"{c}" {sqlite_type(d)}' for c, d in columns[t])
-            lite.execute(f"CREATE TABLE {_lite_name(t)} ({body})")
-        lite.commit()
-    finally:
-        lite.close()
-    try:
-        duckdb_extensions.import_extension("sqlite", con=con)
-        con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS scr_new (TYPE sqlite)")
-        try:
-            for t in (t for t in tables if t not in FROM_SERVING):
-                select = select_list(columns[t])
-                order = f" ORDER BY {_key_column(SCOPES[t][0][0])}" if t in SCOPES else ""
-                con.execute(f"INSERT INTO scr_new.{_lite_name(t)} SELECT {select} FROM {t}{order}")
-        finally:
-            con.execute("DETACH scr_new")
-        lite = sqlite3.connect(tmp)
-        try:
-            for t in (t for t in tables if t not in FROM_SERVING):
-                for i, (expr, _) in enumerate(SCOPES.get(t, ())):
-                    lite.execute(f"CREATE INDEX ix_{_lite_name(t)}_{i} ON {_lite_name(t)} ({expr})")
-            lite.execute("ANALYZE")
-            lite.commit()
-        finally:
-            lite.close()
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
 
 
 WITHDRAWAL_TABLES = {"marts.withdrawal", "staging.stg_core__withdrawals"}
@@ -297,7 +241,7 @@ class _Worker:
                 con.execute(f"CREATE VIEW {table} AS SELECT {select} FROM main.nb WHERE tbl = '{table}'")
                 continue
             con.execute(f"CREATE TABLE {table} ({', '.join(f'{chr(34)}{c}{chr(34)} {d}' for c, d in cols)})")
-            rows = self.lite.execute(f"SELECT * FROM {_lite_name(table)}").fetchall()  # small, read whole: once
+            rows = self.lite.execute(f"SELECT * FROM {lite_name(table)}").fetchall()  # small, read whole: once
             if rows:
                 arrow = pa.Table.from_arrays([_array(list(col)) for col in zip(*rows, strict=True)], names=[c for c, _ in cols])
                 con.from_arrow(arrow).insert_into(table)
@@ -367,7 +311,7 @@ class _Worker:
         if not terms:
             return []
         cols = ", ".join(f'"{c}"' if sqlite_type(d) == "TEXT" else f'CAST("{c}" AS TEXT)' for c, d in self.s.columns[table])
-        source = f"serving.{FROM_SERVING[table]}" if table in FROM_SERVING else _lite_name(table)
+        source = f"serving.{FROM_SERVING[table]}" if table in FROM_SERVING else lite_name(table)
         return self.lite.execute(f"SELECT {cols} FROM {source} WHERE {' OR '.join(terms)}", args).fetchall()
 
     def close(self) -> None:

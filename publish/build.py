@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -235,6 +236,14 @@ def build_snapshot(settings: Settings, staging: Path, version: int, base: Path |
     if base_manifest is None:
         base = None
     staging.mkdir(parents=True)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def done(name: str) -> None:
+        nonlocal clock
+        seconds[name], clock = round(time.perf_counter() - clock, 2), time.perf_counter()
+        step(name)
+
     db = staging / "snapshot.duckdb"
     if base is not None:
         shutil.copyfile(base / "snapshot.duckdb", db)
@@ -252,9 +261,9 @@ def build_snapshot(settings: Settings, staging: Path, version: int, base: Path |
         _copy_marts(con, plans)
         con.execute("DETACH wh")
         con.execute("CHECKPOINT snap")
-        step("duckdb")
+        done("duckdb")
         _write_parquet(con, staging, base, plans)
-        step("parquet")
+        done("parquet")
         con.execute("USE snap")
         if base is None:
             serving_rows = write_serving_store(con, staging / "serving.sqlite")
@@ -263,7 +272,7 @@ def build_snapshot(settings: Settings, staging: Path, version: int, base: Path |
             deltas = {t: (f'temp.main."delta_{t}"', f'temp.main."replaced_{t}"')
                       for t, p in plans.items() if not p.whole}
             serving_rows = replace_serving_rows(con, staging / "serving.sqlite", deltas)
-        step("serving")
+        done("serving")
         columns = {t: _columns(con, "snap", t) for t in tables}
         snap_rows = {t: int(_scalar(con, f'SELECT count(*) FROM marts."{t}"')) for t in tables}  # type: ignore[call-overload]
         pq_rows = {t: int(_scalar(con, "SELECT count(*) FROM read_parquet(?)",  # type: ignore[call-overload]
@@ -279,7 +288,7 @@ def build_snapshot(settings: Settings, staging: Path, version: int, base: Path |
     analyst = write_analyst_edition(staging, base, base_manifest,
                                     {t: (INCREMENTAL_MARTS[t][0], STAMP) for t, p in plans.items() if not p.whole},
                                     settings.duckdb_memory_limit)
-    step("analyst")
+    done("analyst")
     error = StaleBase if base is not None else PublishError
     for t, plan in plans.items():
         if not (plan.rows == snap_rows[t] == pq_rows[t] == serving_rows.get(t, plan.rows)):
@@ -300,6 +309,7 @@ def build_snapshot(settings: Settings, staging: Path, version: int, base: Path |
                           "amounts": "DECIMAL stored as TEXT with full scale; Decimal(text) round-trips exactly"},
         "stamps": {t: p.stamp for t, p in plans.items() if p.stamp is not None},
         "analyst_edition": analyst,
+        "build_seconds": seconds,  # per publish step, for operators and the pipeline bench
         "tables": {t: {"rows": p.rows, "columns": columns[t],
                        "parquet": str(Path(parquet_glob(staging, t)).relative_to(staging)),
                        "in_serving_store": t in SERVING_TABLES,
@@ -307,6 +317,6 @@ def build_snapshot(settings: Settings, staging: Path, version: int, base: Path |
                    for t, p in plans.items()},
     }
     manifest["files"] = _file_hashes(staging, base, base_manifest)
-    step("manifest")
+    done("manifest")
     (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     return manifest

@@ -81,17 +81,20 @@ audit_assets = [_category_asset(c, n) for c, n in CATEGORIES.items()]
 )
 def screening_reference(context: dg.AssetExecutionContext, platform: PlatformSettings) -> dg.MaterializeResult:
     from audit.engine import open_warehouse
-    from audit.screening import publish_screening_store
+    from audit.screening_store import publish_screening_store
     from audit.store import batch_connection
 
     settings = platform.get()
     con = batch_connection(settings)
     try:
         open_warehouse(con, settings.warehouse_path)
-        path = publish_screening_store(con, settings, _CATALOG)
+        update = publish_screening_store(con, settings, _CATALOG)
     finally:
         con.close()
-    return dg.MaterializeResult(metadata={"path": str(path), "bytes": path.stat().st_size})
+    return dg.MaterializeResult(metadata={
+        "path": str(update.path), "bytes": update.path.stat().st_size,
+        "tables_kept": len(update.kept), "tables_rebuilt": len(update.rebuilt),
+        "tables_refreshed": dg.MetadataValue.json(update.refreshed)})
 
 
 defs = dg.Definitions(assets=[*audit_assets, screening_reference])
