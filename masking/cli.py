@@ -53,7 +53,7 @@ def pii_classify(
 @pii_app.command("bench")
 def pii_bench(
     rows: Annotated[int, typer.Option(help="Rows of the 10-column frame (1,000,000 for the real run)")] = 1_000_000,
-    snippets: Annotated[int, typer.Option(help="Free-text snippets to anonymize")] = 2000,
+    snippets: Annotated[int, typer.Option(help="Free-text snippets to anonymize at least (passes over the distinct corpus, best pass counts)")] = 2000,
 ) -> None:
     """Masking throughput: partial masks, HMAC pseudonyms and the analyst policy vs bare DuckDB; free text."""
     from bench import masking as bench

@@ -80,6 +80,16 @@ def pseudonym_map(con: duckdb.DuckDBPyConnection, source: str, column: Column, k
     return f"temp.main.{name}"
 
 
+def pseudonym_expr(con: duckdb.DuckDBPyConnection, source: str, column: Column, key: bytes, name: str,
+                   where: str | None = None) -> str:
+    """The pseudonym of ``src.<column>``: a lookup in its dictionary when the values repeat, else the HMAC inline."""
+    ref = f"src.{_q(column.name)}"
+    pm = pseudonym_map(con, source, column, key, name, where)
+    if pm is not None:
+        return f"(SELECT m.masked FROM {pm} AS m WHERE m.original = {ref})"
+    return column_sql(Operator("pseudonym"), "", ref, column.dtype, key, name)
+
+
 def masked_select(con: duckdb.DuckDBPyConnection, policies: Policies, role: str, dataset: str, source: str,
                   columns: list[Column], key: bytes | None, where: str | None = None) -> str:
     """``SELECT <masking expressions> FROM source`` for ``role``; column names and order are kept."""
@@ -89,10 +99,8 @@ def masked_select(con: duckdb.DuckDBPyConnection, policies: Policies, role: str,
         ref = f"src.{_q(col.name)}"
         ft = free_text_map(con, source, col.name, f"ft_{dataset}_{i}", where) if op.name == "free_text" else None
         if op.name == "pseudonym" and key is not None:
-            pm = pseudonym_map(con, source, col, key, f"pm_{dataset}_{i}", where)
-            if pm is not None:
-                exprs.append(f"(SELECT m.masked FROM {pm} AS m WHERE m.original = {ref}) AS {_q(col.name)}")
-                continue
+            exprs.append(f"{pseudonym_expr(con, source, col, key, f'pm_{dataset}_{i}', where)} AS {_q(col.name)}")
+            continue
         exprs.append(f"{column_sql(op, policies.entity(dataset, col.name), ref, col.dtype, key, f'{dataset}.{col.name}', ft)}"
                      f" AS {_q(col.name)}")
     return f"SELECT {', '.join(exprs)} FROM {source} AS src" + (f" WHERE {where}" if where else "")

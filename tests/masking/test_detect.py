@@ -83,3 +83,32 @@ def test_batch_detection_names_the_bad_line(tmp_path: Path, line: str, why: str)
     assert result.exit_code == 1
     assert f"{src}:2" in result.output and why in result.output
     assert not dst.exists()
+
+
+def test_fast_viterbi_finds_jiebas_path() -> None:
+    """masking.nlp.viterbi is jieba's POS Viterbi over the transitions that exist: same score, same path."""
+    import random
+    import re
+
+    import jieba.posseg
+    from jieba.posseg.viterbi import viterbi as jieba_viterbi
+
+    from masking.nlp import viterbi
+
+    runs = {r for row in read_corpus(CORPUS) for r in re.findall(r"[\u4e00-\u9fd5]+", str(row["text"]))}
+    chars = sorted({c for r in runs for c in r})
+    rnd = random.Random(5)
+    runs |= {"".join(rnd.choice(chars) for _ in range(rnd.randint(1, 8))) for _ in range(300)}
+    runs |= {"".join(chr(rnd.randint(0x4E00, 0x9FA5)) for _ in range(rnd.randint(1, 6))) for _ in range(300)}
+    model = (jieba.posseg.char_state_tab_P, jieba.posseg.start_P, jieba.posseg.trans_P, jieba.posseg.emit_P)
+    assert [r for r in sorted(runs) if viterbi(r, *model) != jieba_viterbi(r, *model)] == []
+
+
+def test_pre_filter_skips_only_impossible_labels() -> None:
+    from masking.detect import candidate_labels
+
+    assert detect("") == [] and detect("  ") == []
+    assert candidate_labels("年度结息") == []  # no digit, no surname, no address detail: not analysed
+    assert candidate_labels("汇缴２０２４年") == ["CN_ID", "CN_MOBILE", "CN_PHONE", "BANK_CARD", "USCC", "PASSPORT",
+                                              "HK_MACAU_PASS"]  # full-width digits are \d too
+    assert set(candidate_labels("王芳住六峰路12号，邮箱a@b.cn")) == set(LABELS) - {"PROPERTY_CERT"}

@@ -126,6 +126,22 @@ def test_pseudonym_is_hmac_sha256_in_sql_and_python(masking_key: bytes) -> None:
     assert [r[0] for r in con.execute(f"SELECT {sql} FROM t ORDER BY rowid").fetchall()] == expected
 
 
+@pytest.mark.parametrize("key", [b"a-test-masking-key-16+", "密钥".encode() * 20])  # the second is > 64 bytes
+def test_sql_hmac_equals_python_hmac_on_tricky_values(key: bytes) -> None:
+    """DuckDB's sha256 over BLOBs, composed as RFC 2104, gives Python's hmac digest byte for byte."""
+    values = ["", " ", "欧阳娜娜", "河南省三门峡市湖滨区六峰路12号" * 5, "a'b\\c\"", "\x00\x01", "😀", None]
+    sql = column_sql(Operator("pseudonym"), "CN_ID", "v", "VARCHAR", key, "t.c")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, v VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
+    got = [r[0] for r in con.execute(f"SELECT {sql} FROM t ORDER BY i").fetchall()]
+    assert got == [None if v is None else "P" + hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:24]
+                   for v in values]
+    assert got == [mask_value(Operator("pseudonym"), "CN_ID", v, key) for v in values]
+    assert con.execute("SELECT sha256(encode('张三')) = sha256('张三'), typeof(sha256(''::BLOB))").fetchone() == (
+        True, "VARCHAR")  # sha256 takes BLOBs (DuckDB 1.5.5) and hashes the UTF-8 bytes of text
+
+
 def test_repeated_values_are_pseudonymised_once_through_a_dictionary(masking_key: bytes) -> None:
     from masking.edition import Column, masked_select, pseudonym_map
     from masking.policy import load_policies
