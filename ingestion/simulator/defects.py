@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from ingestion.simulator.identity import id_check_digit
+from ingestion.simulator.identity import unique_id_numbers
 from ingestion.simulator.profile import Profile
 
 
@@ -168,12 +168,16 @@ def _row(rule_id: str, dimension: str, table: str, key: str, note: str) -> dict[
             "record_key": key, "note": note}
 
 
-def _rebirth(con: duckdb.DuckDBPyConnection, picks: list[tuple[str, str, str]]) -> None:
+def _rebirth(con: duckdb.DuckDBPyConnection, p: Profile, picks: list[tuple[str, str, str]]) -> None:
     """Give persons (cust_no, old cert, new birth YYYYMMDD) a new birth date and a valid ID number to match."""
     if not picks:
         return
-    bodies = np.array([cert[:6] + birth + cert[14:17] for _, cert, birth in picks])
-    certs = np.char.add(bodies, id_check_digit(bodies))
+    prefixes = np.array([cert[:6] + birth for _, cert, birth in picks])
+    seq = np.array([int(cert[14:17]) for _, cert, _ in picks])
+    # a new birth date must not give the person another person's ID number (that would be an unplanted JC-02)
+    taken = np.array([r[0] for r in con.execute("SELECT cert_no FROM cm_person WHERE list_contains(?, left(cert_no, 14))",
+                                                [sorted(set(prefixes.tolist()))]).fetchall()], dtype=str)
+    certs = unique_id_numbers(np.random.default_rng(p.seed), prefixes, seq, taken)
     con.executemany("UPDATE cm_person SET birth_dt = ?, cert_no = ? WHERE cust_no = ?",
                     [(birth, str(c), cust) for (cust, _, birth), c in zip(picks, certs, strict=True)])
 
@@ -184,13 +188,13 @@ def _person_age_plants(con: duckdb.DuckDBPyConnection, p: Profile) -> list[dict[
     rows = con.execute(f"""SELECT p.cust_no, p.cert_no, a.indi_acct FROM cm_person p JOIN dp_indi_acct a USING (cust_no)
         WHERE a.acct_st = '0' AND a.open_dt < '{p.bizdate.year - 1}0101' AND p.cust_no NOT IN (SELECT k FROM _used)
         ORDER BY hash(p.cust_no, {p.seed}, 'GJ-06') LIMIT 3""").fetchall()
-    _rebirth(con, [(c, cert, f"{p.bizdate.year - 15}0301") for c, cert, _ in rows])
+    _rebirth(con, p, [(c, cert, f"{p.bizdate.year - 15}0301") for c, cert, _ in rows])
     out += [_row("GJ-06", "", "dp_indi_acct", acct, "未满16周岁缴存") for _, _, acct in rows]
     # TQ-03: retirement withdrawal at 48
     rows = con.execute(f"""SELECT p.cust_no, p.cert_no, w.draw_no, w.appr_dt FROM dw_draw w JOIN dp_indi_acct a USING (indi_acct)
         JOIN cm_person p USING (cust_no) WHERE w.draw_rsn = '0201' AND p.cust_no NOT IN (SELECT k FROM _used)
         ORDER BY hash(w.draw_no, {p.seed}) LIMIT {max(3, _count(con, "dw_draw WHERE draw_rsn = '0201'") // 500)}""").fetchall()
-    _rebirth(con, [(c, cert, f"{int(appr[:4]) - 48}{appr[4:8]}") for c, cert, _, appr in rows])
+    _rebirth(con, p, [(c, cert, f"{int(appr[:4]) - 48}{appr[4:8]}") for c, cert, _, appr in rows])
     out += [_row("TQ-03", "", "dw_draw", draw, "未达退休年龄的退休提取") for _, _, draw, _ in rows]
     con.executemany("INSERT INTO _used VALUES ('cm_person', ?)", [(r[0],) for r in rows])
     return out

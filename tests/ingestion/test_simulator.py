@@ -165,3 +165,38 @@ def test_account_plants_do_not_overlap(center: Settings) -> None:
     assert reopened
     for rule in ("JC-12", "JC-13", "JC-14", "JC-15", "JC-16", "GJ-01"):
         assert not reopened & _truth(center, rule), rule
+
+
+def test_id_numbers_never_repeat_or_reuse_a_taken_number() -> None:
+    """ID numbers are drawn collision-free: distinct within a draw and from the numbers already given out
+    (an unplanted duplicate would be a JC-02 false positive)."""
+    from ingestion.simulator import identity
+
+    rng = np.random.default_rng(7)
+    birth = np.full(900, np.datetime64("1990-01-01"))
+    male = np.arange(900) % 2 == 0
+    first = identity.id_numbers(rng, birth, male, local_share=1.0)
+    more = identity.id_numbers(rng, birth[:40], male[:40], local_share=1.0, taken=first)
+    assert len(set(first)) == 900
+    assert len(set(first) | set(more)) == 940
+    assert all(int(c[16]) % 2 == int(m) for c, m in zip(more, male[:40], strict=True))  # sex digit kept
+
+
+def test_rebirth_plants_do_not_take_another_persons_id_number() -> None:
+    """GJ-06/TQ-03 give a person a new birth date and the matching ID number; when that number already
+    belongs to someone else (seen at scale 1.0: a TQ-03 person got a namesake's number), another sequence is drawn."""
+    import duckdb
+
+    from ingestion.simulator.defects import _rebirth
+    from ingestion.simulator.identity import id_check_digit
+    from ingestion.simulator.profile import Profile
+
+    existing = "41122419780323110"
+    existing += str(id_check_digit(np.array([existing]))[0])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE cm_person (cust_no VARCHAR, cert_no VARCHAR, birth_dt VARCHAR)")
+    con.execute("INSERT INTO cm_person VALUES ('1', ?, '19780323'), ('2', '411224199001011103', '19900101')", [existing])
+    _rebirth(con, Profile(scale=0.01, seed=1), [("2", "411224199001011103", "19780323")])
+    cert, birth = con.execute("SELECT cert_no, birth_dt FROM cm_person WHERE cust_no = '2'").fetchone()  # type: ignore[misc]
+    assert birth == "19780323" and cert[:14] == "41122419780323" and cert != existing
+    assert int(cert[16]) % 2 == 0 and cert[17] == id_check_digit(np.array([cert[:17]]))[0]
