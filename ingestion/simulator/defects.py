@@ -94,7 +94,10 @@ PLANTS: list[Plant] = [
           "SELECT w.draw_no AS k, w.indi_acct FROM dw_draw w JOIN dp_indi_acct a USING (indi_acct) WHERE a.acct_st = '4' "
           "AND w.draw_rsn LIKE '02%' "
           # reopening an account another plant chose (JC-13: a closed account with a balance) would undo that plant
-          "AND w.indi_acct NOT IN (SELECT k FROM _used WHERE tbl = 'dp_indi_acct')",
+          "AND w.indi_acct NOT IN (SELECT k FROM _used WHERE tbl = 'dp_indi_acct') "
+          # nor an account that never paid since go-live: reopened, it would also be a normal account without any
+          # remittance (GJ-29), a second defect the ground truth does not list
+          "AND a.last_pay_ym IS NOT NULL",
           "UPDATE dp_indi_acct SET acct_st = '0', close_dt = NULL, close_rsn = NULL WHERE indi_acct IN (SELECT indi_acct FROM _pick)",
           share=0.005, note="销户提取后账户未销户"),
     Plant("TQ-18", "dw_draw",

@@ -182,6 +182,16 @@ def test_id_numbers_never_repeat_or_reuse_a_taken_number() -> None:
     assert all(int(c[16]) % 2 == int(m) for c, m in zip(more, male[:40], strict=True))  # sex digit kept
 
 
+def test_unsealed_accounts_contribute_again(center: Settings) -> None:
+    """An account unsealed (启封) at least two months before the business date has a remittance after it."""
+    silent = _db(center).execute("""
+        SELECT l.indi_acct FROM dp_state_log l JOIN dp_indi_acct a USING (indi_acct)
+        WHERE l.chg_rsn = 'QF' AND a.acct_st = '0' AND l.chg_dt < '20260901'
+          AND NOT EXISTS (SELECT 1 FROM dp_indi_txn t WHERE t.indi_acct = l.indi_acct AND t.txn_type = 'HJ' AND t.acct_dt > l.chg_dt)
+    """).fetchall()
+    assert silent == []
+
+
 def test_rebirth_plants_do_not_take_another_persons_id_number() -> None:
     """GJ-06/TQ-03 give a person a new birth date and the matching ID number; when that number already
     belongs to someone else (seen at scale 1.0: a TQ-03 person got a namesake's number), another sequence is drawn."""
