@@ -182,6 +182,27 @@ def test_id_numbers_never_repeat_or_reuse_a_taken_number() -> None:
     assert all(int(c[16]) % 2 == int(m) for c, m in zip(more, male[:40], strict=True))  # sex digit kept
 
 
+def test_loan_principal_sums_to_the_amount() -> None:
+    """The last instalment absorbs the rounding remainder: Σ instalment principal = the loan amount (DK-18)."""
+    from ingestion.simulator.world import Loans, instalments
+
+    n = 60
+    rng = np.random.default_rng(3)
+    term = rng.choice(np.array([120, 240, 360]), n)
+    zeros = np.zeros(n)
+    loans = Loans(n=n, acct=np.arange(n), issue_day=zeros.astype(int), amount=np.round(rng.uniform(1e5, 7e5, n), -3),
+                  term=term, rate=rng.choice(np.array([0.026, 0.031, 0.0325]), n), annuity=np.arange(n) % 3 > 0,
+                  second_home=zeros.astype(bool), price=zeros, area_m2=zeros, offset_mode=zeros.astype(int),
+                  settle_month=zeros.astype(int), couple=zeros.astype(bool), bank=zeros)
+    li = np.repeat(np.arange(n), term)
+    k = np.arange(len(li)) - np.repeat(np.cumsum(term) - term, term) + 1
+    pay, prin, interest = instalments(loans, k, li)
+    total = np.zeros(n)
+    np.add.at(total, li, prin)
+    assert np.abs(np.round(total, 2) - loans.amount).max() < 0.005
+    assert np.abs(pay - prin - interest).max() < 0.005
+
+
 def test_unsealed_accounts_contribute_again(center: Settings) -> None:
     """An account unsealed (启封) at least two months before the business date has a remittance after it."""
     silent = _db(center).execute("""
