@@ -79,7 +79,11 @@ PLANTS: list[Plant] = [
     Plant("GJ-10", "dp_unit_txn", "SELECT txn_no AS k FROM dp_unit_txn",
           "UPDATE dp_unit_txn SET amt = amt + 100 WHERE txn_no IN (SELECT k FROM _pick)", "一致性", share=0.0005,
           note="单位汇缴额≠个人明细合计"),
-    Plant("GJ-11", "dp_unit_acct", "SELECT unit_no AS k FROM dp_unit_acct WHERE acct_st = 'N'",
+    Plant("GJ-11", "dp_unit_acct",
+          "SELECT unit_no AS k FROM dp_unit_acct WHERE acct_st = 'N' "
+          # a unit with a planted personal account (e.g. JC-14's negative balance) already fails to reconcile:
+          # the unit plant must stand on its own
+          "AND unit_no NOT IN (SELECT a.unit_no FROM dp_indi_acct a JOIN _used u ON u.tbl = 'dp_indi_acct' AND u.k = a.indi_acct)",
           "UPDATE dp_unit_acct SET bal = bal + 5000 WHERE unit_no IN (SELECT k FROM _pick)", "一致性", share=0.003,
           note="单位账户余额≠个人余额合计"),
     Plant("GJ-12", "dp_unit_txn",
