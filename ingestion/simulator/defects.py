@@ -216,7 +216,8 @@ def _broker_plant(con: duckdb.DuckDBPyConnection, p: Profile) -> list[dict[str, 
     groups = max(2, _count(con, "dw_draw") // 20000)
     rows = con.execute(f"""WITH c AS (SELECT draw_no, appr_dt, row_number() OVER (ORDER BY appr_dt, draw_no) AS rn
             FROM dw_draw WHERE draw_rsn IN ('0105', '0199', '0102') AND appr_dt >= '{p.bizdate.year - 3}0101')
-        SELECT draw_no, rn // 4 AS g FROM c WHERE (rn // 4) % (SELECT greatest(1, count(*) // 4 // {groups}) FROM c) = 0 AND rn // 4 > 0
+        SELECT draw_no, rn // 4 AS g FROM c WHERE (rn // 4) % (SELECT greatest(1, (count(*) // 4 - 1) // {groups}) FROM c) = 0 AND rn // 4 > 0
+          AND rn // 4 * 4 + 3 <= (SELECT count(*) FROM c)  -- whole groups of 4 only (the last one may be cut short)
         ORDER BY rn LIMIT {groups * 4}""").fetchall()
     out = []
     for draw, g in rows:
