@@ -180,7 +180,10 @@ def _new_accounts(con: duckdb.DuckDBPyConnection, d: date, scale: float, rng: np
     log0 = _next_no(con, "dp_state_log", "log_no")
     birth = (np.datetime64(d, "D") - rng.integers(20 * 365, 36 * 365, n).astype("timedelta64[D]"))
     male = rng.random(n) < 0.53
-    certs = identity.id_numbers(rng, birth, male)
+    born = [f"{b:%Y%m%d}" for b in (birth.min().item(), birth.max().item())] if n else ["", ""]
+    taken = np.array([r[0] for r in con.execute("SELECT cert_no FROM core.cm_person WHERE substr(cert_no, 7, 8) BETWEEN ? AND ?",
+                                                born).fetchall()], dtype=str)
+    certs = identity.id_numbers(rng, birth, male, taken=taken)  # never another person's ID number (no unplanted JC-02)
     names = identity.person_names(rng, n)
     floor, cap = base_bounds(np.array([d.year if d.month >= 7 else d.year - 1]))
     base = np.clip(np.round(rng.lognormal(np.log(4300), 0.4, n)), floor[0], cap[0])

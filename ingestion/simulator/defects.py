@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from ingestion.simulator.identity import id_check_digit
+from ingestion.simulator.identity import unique_id_numbers
 from ingestion.simulator.profile import Profile
 
 
@@ -79,7 +79,11 @@ PLANTS: list[Plant] = [
     Plant("GJ-10", "dp_unit_txn", "SELECT txn_no AS k FROM dp_unit_txn",
           "UPDATE dp_unit_txn SET amt = amt + 100 WHERE txn_no IN (SELECT k FROM _pick)", "一致性", share=0.0005,
           note="单位汇缴额≠个人明细合计"),
-    Plant("GJ-11", "dp_unit_acct", "SELECT unit_no AS k FROM dp_unit_acct WHERE acct_st = 'N'",
+    Plant("GJ-11", "dp_unit_acct",
+          "SELECT unit_no AS k FROM dp_unit_acct WHERE acct_st = 'N' "
+          # a unit with a planted personal account (e.g. JC-14's negative balance) already fails to reconcile:
+          # the unit plant must stand on its own
+          "AND unit_no NOT IN (SELECT a.unit_no FROM dp_indi_acct a JOIN _used u ON u.tbl = 'dp_indi_acct' AND u.k = a.indi_acct)",
           "UPDATE dp_unit_acct SET bal = bal + 5000 WHERE unit_no IN (SELECT k FROM _pick)", "一致性", share=0.003,
           note="单位账户余额≠个人余额合计"),
     Plant("GJ-12", "dp_unit_txn",
@@ -94,7 +98,10 @@ PLANTS: list[Plant] = [
           "SELECT w.draw_no AS k, w.indi_acct FROM dw_draw w JOIN dp_indi_acct a USING (indi_acct) WHERE a.acct_st = '4' "
           "AND w.draw_rsn LIKE '02%' "
           # reopening an account another plant chose (JC-13: a closed account with a balance) would undo that plant
-          "AND w.indi_acct NOT IN (SELECT k FROM _used WHERE tbl = 'dp_indi_acct')",
+          "AND w.indi_acct NOT IN (SELECT k FROM _used WHERE tbl = 'dp_indi_acct') "
+          # nor an account that never paid since go-live: reopened, it would also be a normal account without any
+          # remittance (GJ-29), a second defect the ground truth does not list
+          "AND a.last_pay_ym IS NOT NULL",
           "UPDATE dp_indi_acct SET acct_st = '0', close_dt = NULL, close_rsn = NULL WHERE indi_acct IN (SELECT indi_acct FROM _pick)",
           share=0.005, note="销户提取后账户未销户"),
     Plant("TQ-18", "dw_draw",
@@ -168,12 +175,16 @@ def _row(rule_id: str, dimension: str, table: str, key: str, note: str) -> dict[
             "record_key": key, "note": note}
 
 
-def _rebirth(con: duckdb.DuckDBPyConnection, picks: list[tuple[str, str, str]]) -> None:
+def _rebirth(con: duckdb.DuckDBPyConnection, p: Profile, picks: list[tuple[str, str, str]]) -> None:
     """Give persons (cust_no, old cert, new birth YYYYMMDD) a new birth date and a valid ID number to match."""
     if not picks:
         return
-    bodies = np.array([cert[:6] + birth + cert[14:17] for _, cert, birth in picks])
-    certs = np.char.add(bodies, id_check_digit(bodies))
+    prefixes = np.array([cert[:6] + birth for _, cert, birth in picks])
+    seq = np.array([int(cert[14:17]) for _, cert, _ in picks])
+    # a new birth date must not give the person another person's ID number (that would be an unplanted JC-02)
+    taken = np.array([r[0] for r in con.execute("SELECT cert_no FROM cm_person WHERE list_contains(?, left(cert_no, 14))",
+                                                [sorted(set(prefixes.tolist()))]).fetchall()], dtype=str)
+    certs = unique_id_numbers(np.random.default_rng(p.seed), prefixes, seq, taken)
     con.executemany("UPDATE cm_person SET birth_dt = ?, cert_no = ? WHERE cust_no = ?",
                     [(birth, str(c), cust) for (cust, _, birth), c in zip(picks, certs, strict=True)])
 
@@ -184,13 +195,13 @@ def _person_age_plants(con: duckdb.DuckDBPyConnection, p: Profile) -> list[dict[
     rows = con.execute(f"""SELECT p.cust_no, p.cert_no, a.indi_acct FROM cm_person p JOIN dp_indi_acct a USING (cust_no)
         WHERE a.acct_st = '0' AND a.open_dt < '{p.bizdate.year - 1}0101' AND p.cust_no NOT IN (SELECT k FROM _used)
         ORDER BY hash(p.cust_no, {p.seed}, 'GJ-06') LIMIT 3""").fetchall()
-    _rebirth(con, [(c, cert, f"{p.bizdate.year - 15}0301") for c, cert, _ in rows])
+    _rebirth(con, p, [(c, cert, f"{p.bizdate.year - 15}0301") for c, cert, _ in rows])
     out += [_row("GJ-06", "", "dp_indi_acct", acct, "未满16周岁缴存") for _, _, acct in rows]
     # TQ-03: retirement withdrawal at 48
     rows = con.execute(f"""SELECT p.cust_no, p.cert_no, w.draw_no, w.appr_dt FROM dw_draw w JOIN dp_indi_acct a USING (indi_acct)
         JOIN cm_person p USING (cust_no) WHERE w.draw_rsn = '0201' AND p.cust_no NOT IN (SELECT k FROM _used)
         ORDER BY hash(w.draw_no, {p.seed}) LIMIT {max(3, _count(con, "dw_draw WHERE draw_rsn = '0201'") // 500)}""").fetchall()
-    _rebirth(con, [(c, cert, f"{int(appr[:4]) - 48}{appr[4:8]}") for c, cert, _, appr in rows])
+    _rebirth(con, p, [(c, cert, f"{int(appr[:4]) - 48}{appr[4:8]}") for c, cert, _, appr in rows])
     out += [_row("TQ-03", "", "dw_draw", draw, "未达退休年龄的退休提取") for _, _, draw, _ in rows]
     con.executemany("INSERT INTO _used VALUES ('cm_person', ?)", [(r[0],) for r in rows])
     return out
@@ -205,7 +216,8 @@ def _broker_plant(con: duckdb.DuckDBPyConnection, p: Profile) -> list[dict[str, 
     groups = max(2, _count(con, "dw_draw") // 20000)
     rows = con.execute(f"""WITH c AS (SELECT draw_no, appr_dt, row_number() OVER (ORDER BY appr_dt, draw_no) AS rn
             FROM dw_draw WHERE draw_rsn IN ('0105', '0199', '0102') AND appr_dt >= '{p.bizdate.year - 3}0101')
-        SELECT draw_no, rn // 4 AS g FROM c WHERE (rn // 4) % (SELECT greatest(1, count(*) // 4 // {groups}) FROM c) = 0 AND rn // 4 > 0
+        SELECT draw_no, rn // 4 AS g FROM c WHERE (rn // 4) % (SELECT greatest(1, (count(*) // 4 - 1) // {groups}) FROM c) = 0 AND rn // 4 > 0
+          AND rn // 4 * 4 + 3 <= (SELECT count(*) FROM c)  -- whole groups of 4 only (the last one may be cut short)
         ORDER BY rn LIMIT {groups * 4}""").fetchall()
     out = []
     for draw, g in rows:

@@ -38,26 +38,40 @@ def id_check_digit(body17: np.ndarray) -> np.ndarray:
     return _ID_CHECK[(digits_matrix(body17, 17) @ _ID_WEIGHTS) % 11]
 
 
-def id_numbers(rng: np.random.Generator, birth: np.ndarray, male: np.ndarray, local_share: float = 0.85) -> np.ndarray:
-    """18-digit resident ID numbers for birth dates (datetime64[D]) and sexes; unique within the call."""
+def id_numbers(rng: np.random.Generator, birth: np.ndarray, male: np.ndarray, local_share: float = 0.85,
+               taken: np.ndarray | None = None) -> np.ndarray:
+    """18-digit resident ID numbers for birth dates (datetime64[D]) and sexes; unique within the call and
+    distinct from the ``taken`` numbers (e.g. the people already in the core system)."""
     n = len(birth)
     local = np.array(list(DISTRICTS))
     area = np.where(rng.random(n) < local_share, rng.choice(local, n), rng.choice(np.array(OTHER_AREAS), n))
     ymd = np.datetime_as_string(birth, unit="D").astype("<U10")
     ymd = np.char.replace(ymd, "-", "")
-    # sequence: 3 digits, last one odd for men; disambiguate duplicates by cycling the sequence
     seq = rng.integers(0, 500, n) * 2 + np.where(male, 1, 0)
-    body = np.char.add(np.char.add(area, ymd), np.char.zfill(seq.astype(str), 3))
-    _, first = np.unique(body, return_index=True)
-    dup = np.ones(n, dtype=bool)
-    dup[first] = False
-    while dup.any():
-        seq[dup] = rng.integers(0, 500, dup.sum()) * 2 + np.where(male[dup], 1, 0)
-        body = np.char.add(np.char.add(area, ymd), np.char.zfill(seq.astype(str), 3))
+    return unique_id_numbers(rng, np.char.add(area, ymd), seq, taken)
+
+
+def unique_id_numbers(rng: np.random.Generator, prefix14: np.ndarray, seq: np.ndarray,
+                      taken: np.ndarray | None = None) -> np.ndarray:
+    """ID numbers from area + birth date prefixes and 3-digit sequences (parity = sex), made collision-free:
+    a number drawn twice in the call, or already in ``taken``, gets a new sequence of the same parity
+    until every number is distinct (set-based, a few vectorized rounds)."""
+    seq = np.asarray(seq, dtype=np.int64).copy()
+    taken_bodies = np.asarray(taken if taken is not None else [], dtype=str).astype("<U17")  # casting keeps the first 17
+
+    def bodies() -> np.ndarray:
+        return np.char.add(prefix14, np.char.zfill(seq.astype(str), 3)).astype("<U17")
+
+    body = bodies()
+    while True:
         _, first = np.unique(body, return_index=True)
-        dup = np.ones(n, dtype=bool)
+        dup = np.ones(len(body), dtype=bool)
         dup[first] = False
-    return np.char.add(body, id_check_digit(body))
+        dup |= np.isin(body, taken_bodies)
+        if not dup.any():
+            return np.char.add(body, id_check_digit(body))
+        seq[dup] = rng.integers(0, 500, dup.sum()) * 2 + seq[dup] % 2
+        body = bodies()
 
 
 _USCC_CHARS = np.array(list("0123456789ABCDEFGHJKLMNPQRTUWXY"))

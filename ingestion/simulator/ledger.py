@@ -175,8 +175,10 @@ def run(p: Profile, units: Units, acc: Accounts, loans: Loans, intents: Intents,
             growth = rng.normal(1.05, 0.04, n)
             base = np.where(base <= floor[0] * 1.02, floor[0], np.clip(np.round(base * growth), floor[0], cap[0]))
         # 1. remittances for this month
+        # no remittance in the month of sealing; an account unsealed (启封) in an earlier month pays again
+        not_sealing = (acc.seal_day >= me) | (acc.unseal_day < ms)
         paying = np.flatnonzero((acc.open_day < ms) & ((status == ST_NORMAL) | (status == ST_FROZEN))
-                                & (np.minimum(acc.end_day, acc.seal_day) >= me) & ((acc.freeze_day >= me) | (status == ST_FROZEN)))
+                                & (acc.end_day >= me) & not_sealing & ((acc.freeze_day >= me) | (status == ST_FROZEN)))
         u = unit[paying]
         unit_late = rng.random(units.n) < 0.012
         dep_day = np.minimum(ms + units.sal_day[u] - 1 + rng.integers(1, 5, units.n)[u], me - 1)

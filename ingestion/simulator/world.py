@@ -241,10 +241,25 @@ def instalments(loans: Loans, k: np.ndarray, idx: np.ndarray) -> tuple[np.ndarra
     annuity = loans.annuity[idx]
     interest = np.where(annuity, int_annuity, int_equal)
     principal = np.where(annuity, pay_annuity - int_annuity, prin_equal)
+    # the last instalment absorbs the rounding remainder (尾差): it repays exactly what the earlier, rounded
+    # instalments left, so that Σ instalment principal = the loan amount (DK-18) and the settled balance is 0
     last = k == nterm
-    bal_before = np.where(annuity, bal_prev, bal_prev_equal)
-    principal = np.where(last, np.round(bal_before, 2), principal)
+    if last.any():
+        rest = _principal_left_for_last(principal0[last], r[last], nterm[last], pay_annuity[last], prin_equal[last], annuity[last])
+        principal[last] = rest
+        interest[last] = np.round(rest * r[last], 2)
     return np.round(principal + interest, 2), np.round(principal, 2), interest
+
+
+def _principal_left_for_last(amount: np.ndarray, r: np.ndarray, nterm: np.ndarray, pay_annuity: np.ndarray,
+                             prin_equal: np.ndarray, annuity: np.ndarray) -> np.ndarray:
+    """Loan amount minus the rounded principal of instalments 1 … n−1, computed like ``instalments`` does."""
+    paid = np.zeros(len(amount))
+    for k in range(1, int(nterm.max())):
+        bal_prev = amount * (1 + r) ** (k - 1) - pay_annuity * ((1 + r) ** (k - 1) - 1) / r
+        prin = np.round(np.where(annuity, pay_annuity - np.round(bal_prev * r, 2), prin_equal), 2)
+        paid += np.where(k < nterm, prin, 0.0)
+    return np.round(amount - paid, 2)
 
 
 def loan_due_day(loans: Loans, idx: np.ndarray, k: np.ndarray) -> np.ndarray:

@@ -159,7 +159,11 @@ def quality_report(context: dg.AssetExecutionContext, platform: PlatformSettings
     path = report.write(s.root, s.warehouse_path, s.root / "quality" / "report.html")
     context.log.info(f"quality report: {path}")
     return dg.MaterializeResult(
-        metadata={"report": dg.MetadataValue.path(str(path)), "bytes": path.stat().st_size}
+        metadata={
+            "report": dg.MetadataValue.path(str(path)),
+            "report_url": dg.MetadataValue.url(path.resolve().as_uri()),
+            "bytes": path.stat().st_size,
+        }
     )
 
 

@@ -165,3 +165,69 @@ def test_account_plants_do_not_overlap(center: Settings) -> None:
     assert reopened
     for rule in ("JC-12", "JC-13", "JC-14", "JC-15", "JC-16", "GJ-01"):
         assert not reopened & _truth(center, rule), rule
+
+
+def test_id_numbers_never_repeat_or_reuse_a_taken_number() -> None:
+    """ID numbers are drawn collision-free: distinct within a draw and from the numbers already given out
+    (an unplanted duplicate would be a JC-02 false positive)."""
+    from ingestion.simulator import identity
+
+    rng = np.random.default_rng(7)
+    birth = np.full(900, np.datetime64("1990-01-01"))
+    male = np.arange(900) % 2 == 0
+    first = identity.id_numbers(rng, birth, male, local_share=1.0)
+    more = identity.id_numbers(rng, birth[:40], male[:40], local_share=1.0, taken=first)
+    assert len(set(first)) == 900
+    assert len(set(first) | set(more)) == 940
+    assert all(int(c[16]) % 2 == int(m) for c, m in zip(more, male[:40], strict=True))  # sex digit kept
+
+
+def test_loan_principal_sums_to_the_amount() -> None:
+    """The last instalment absorbs the rounding remainder: Σ instalment principal = the loan amount (DK-18)."""
+    from ingestion.simulator.world import Loans, instalments
+
+    n = 60
+    rng = np.random.default_rng(3)
+    term = rng.choice(np.array([120, 240, 360]), n)
+    zeros = np.zeros(n)
+    loans = Loans(n=n, acct=np.arange(n), issue_day=zeros.astype(int), amount=np.round(rng.uniform(1e5, 7e5, n), -3),
+                  term=term, rate=rng.choice(np.array([0.026, 0.031, 0.0325]), n), annuity=np.arange(n) % 3 > 0,
+                  second_home=zeros.astype(bool), price=zeros, area_m2=zeros, offset_mode=zeros.astype(int),
+                  settle_month=zeros.astype(int), couple=zeros.astype(bool), bank=zeros)
+    li = np.repeat(np.arange(n), term)
+    k = np.arange(len(li)) - np.repeat(np.cumsum(term) - term, term) + 1
+    pay, prin, interest = instalments(loans, k, li)
+    total = np.zeros(n)
+    np.add.at(total, li, prin)
+    assert np.abs(np.round(total, 2) - loans.amount).max() < 0.005
+    assert np.abs(pay - prin - interest).max() < 0.005
+
+
+def test_unsealed_accounts_contribute_again(center: Settings) -> None:
+    """An account unsealed (启封) at least two months before the business date has a remittance after it."""
+    silent = _db(center).execute("""
+        SELECT l.indi_acct FROM dp_state_log l JOIN dp_indi_acct a USING (indi_acct)
+        WHERE l.chg_rsn = 'QF' AND a.acct_st = '0' AND l.chg_dt < '20260901'
+          AND NOT EXISTS (SELECT 1 FROM dp_indi_txn t WHERE t.indi_acct = l.indi_acct AND t.txn_type = 'HJ' AND t.acct_dt > l.chg_dt)
+    """).fetchall()
+    assert silent == []
+
+
+def test_rebirth_plants_do_not_take_another_persons_id_number() -> None:
+    """GJ-06/TQ-03 give a person a new birth date and the matching ID number; when that number already
+    belongs to someone else (seen at scale 1.0: a TQ-03 person got a namesake's number), another sequence is drawn."""
+    import duckdb
+
+    from ingestion.simulator.defects import _rebirth
+    from ingestion.simulator.identity import id_check_digit
+    from ingestion.simulator.profile import Profile
+
+    existing = "41122419780323110"
+    existing += str(id_check_digit(np.array([existing]))[0])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE cm_person (cust_no VARCHAR, cert_no VARCHAR, birth_dt VARCHAR)")
+    con.execute("INSERT INTO cm_person VALUES ('1', ?, '19780323'), ('2', '411224199001011103', '19900101')", [existing])
+    _rebirth(con, Profile(scale=0.01, seed=1), [("2", "411224199001011103", "19780323")])
+    cert, birth = con.execute("SELECT cert_no, birth_dt FROM cm_person WHERE cust_no = '2'").fetchone()  # type: ignore[misc]
+    assert birth == "19780323" and cert[:14] == "41122419780323" and cert != existing
+    assert int(cert[16]) % 2 == 0 and cert[17] == id_check_digit(np.array([cert[:17]]))[0]
