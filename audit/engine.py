@@ -280,7 +280,7 @@ def run_audit(
         if publish_screening:
             from audit.screening_store import publish_screening_store
 
-            publish_screening_store(con, settings, catalog)
+            publish_screening_store(con, settings, catalog, full=full)
         return result
     finally:
         con.close()
