@@ -21,11 +21,14 @@ LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgro
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 # Per chart holder: rendered (a canvas, a table or a big number inside the slice container), still
-# loading, or failed (an error alert or the empty state).
+# loading, or failed (an error alert or the empty state: Superset 6.1 draws a chart without rows as its EmptyState,
+# "No results were returned for this query" over a chart.svg/document.svg picture, on antd's Empty; list views mark
+# theirs data-test="empty-state").
 _CHART_STATES = """() => [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')].map(h => {
   const slice = h.querySelector('[data-test="slice-container"]');
   const title = (h.querySelector('.header-title, [data-test="editable-title"]') || {}).textContent || '';
-  const error = h.querySelector('.ant-alert-error, .ant-alert-warning, [data-test="empty-state"]');
+  const error = h.querySelector('.ant-alert-error, .ant-alert-warning, .ant-empty, [data-test="empty-state"], '
+    + 'img[src$="chart.svg"], img[src$="document.svg"]');
   const loading = h.querySelector('[data-test="loading-indicator"], .loading');
   const drawn = slice && slice.querySelector('canvas, table, [role="table"], .header-line, .big_number_total, .big_number');
   return {title: title.trim(), rendered: !!drawn && !loading, loading: !!loading,
