@@ -8,9 +8,10 @@ a signature of its kept columns, the view definition and the seed tables). On th
 store is taken and, per table:
 
 - same rows, stamp and signature → kept as it is;
-- a staging table (it has ``_ingested_at``) with the same signature → *refreshed by neighbourhood key*: every key
-  value that has a newer row loses its rows, which are inserted again from the warehouse; the row count must then
-  equal the warehouse's, else the table is rebuilt (rows deleted upstream, a key that changed);
+- a staging table (it has ``_ingested_at``) with the same signature → its newer rows *appended* when they are all
+  new (the warehouse holds exactly the previous rows plus them), else *refreshed by neighbourhood key*: every key
+  value that has a newer row loses its rows, which are inserted again; the row count must then equal the
+  warehouse's, else the table is rebuilt (rows deleted upstream, a key that changed);
 - anything else (marts and intermediate tables, rebuilt by dbt every run; a new column; a changed view) → rebuilt.
 """
 
@@ -22,7 +23,7 @@ import os
 import shutil
 import sqlite3
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -55,12 +56,13 @@ class TableState:
 
 @dataclass
 class StoreUpdate:
-    """What one publish did to each table: kept, refreshed (with the number of keys) or rebuilt."""
+    """What one publish did to each table: kept, appended to (rows), refreshed (keys) or rebuilt."""
 
     path: Path
-    kept: list[str]
-    refreshed: dict[str, int]
-    rebuilt: list[str]
+    kept: list[str] = field(default_factory=list)
+    appended: dict[str, int] = field(default_factory=dict)
+    refreshed: dict[str, int] = field(default_factory=dict)
+    rebuilt: list[str] = field(default_factory=list)
 
 
 def _previous_state(path: Path) -> dict[str, TableState]:
@@ -137,7 +139,7 @@ def publish_screening_store(con: duckdb.DuckDBPyConnection, settings: Settings, 
     seeds = _seeds_hash(con)
     previous = {} if full else _previous_state(path)
     tmp = path.with_name(f".screening-{uuid.uuid4().hex[:8]}.sqlite")
-    update = StoreUpdate(path, [], {}, [])
+    update = StoreUpdate(path)
     try:
         if previous:
             shutil.copyfile(path, tmp)
@@ -208,11 +210,25 @@ def _rebuild(con: duckdb.DuckDBPyConnection, path: Path, table: str, columns: li
 
 def _refresh(con: duckdb.DuckDBPyConnection, path: Path, table: str, columns: list[tuple[str, str]],
              before: TableState, stamp_type: str, rows: int, update: StoreUpdate) -> bool:
-    """Replace the rows of every neighbourhood key with a row newer than ``since``; False when the result does not
-    hold the warehouse's row count (the caller then rebuilds the table)."""
-    key, held_before = SCOPES[table][0][0], before.rows
-    con.execute(f"CREATE OR REPLACE TEMP TABLE screening_keys AS SELECT DISTINCT {key} AS k FROM {table} "
-                f'WHERE "{STAMP}" > CAST(? AS {stamp_type})', [before.stamp])
+    """Bring a staging table's copy up to the warehouse by its rows newer than the previous run's stamp; False when
+    that cannot be done exactly (the caller then rebuilds the table).
+
+    Only new rows — the warehouse holds the previous rows plus exactly the newer ones — are appended. (A newer row
+    that replaced an older version, or any deletion, breaks that count, since no row of the previous run is newer
+    than its stamp.) Otherwise every neighbourhood key with a newer row loses its rows, which are inserted again;
+    the count must then match the warehouse's."""
+    stamp = "'" + str(before.stamp).replace("'", "''") + "'"
+    newer = f' WHERE "{STAMP}" > CAST({stamp} AS {stamp_type})'
+    fresh = con.execute(f"SELECT count(*) FROM {table}{newer}").fetchone()
+    if fresh is not None and rows == before.rows + int(fresh[0]):
+        _attached(con, path)
+        try:
+            update.appended[table] = _insert(con, table, columns, newer)
+        finally:
+            con.execute("DETACH scr")
+        return True
+    key = SCOPES[table][0][0]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE screening_keys AS SELECT DISTINCT {key} AS k FROM {table}{newer}")
     keys = con.execute("SELECT k FROM screening_keys").fetchall()
     if any(k is None for (k,) in keys):  # a NULL key cannot be matched by key: rebuild
         return False
@@ -227,7 +243,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, path: Path, table: str, columns: li
         inserted = _insert(con, table, columns, f" WHERE {key} IN (SELECT k FROM temp.main.screening_keys)")
     finally:
         con.execute("DETACH scr")
-    if held_before - deleted + inserted != rows:
+    if before.rows - deleted + inserted != rows:
         return False
     update.refreshed[table] = len(keys)
     return True

@@ -93,8 +93,9 @@ def screening_reference(context: dg.AssetExecutionContext, platform: PlatformSet
         con.close()
     return dg.MaterializeResult(metadata={
         "path": str(update.path), "bytes": update.path.stat().st_size,
-        "tables_kept": len(update.kept), "tables_rebuilt": len(update.rebuilt),
-        "tables_refreshed": dg.MetadataValue.json(update.refreshed)})
+        "tables_kept": len(update.kept), "tables_rebuilt": dg.MetadataValue.json(update.rebuilt),
+        "rows_appended": dg.MetadataValue.json(update.appended),
+        "keys_refreshed": dg.MetadataValue.json(update.refreshed)})
 
 
 defs = dg.Definitions(assets=[*audit_assets, screening_reference])
