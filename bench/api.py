@@ -74,7 +74,10 @@ def _prepare(settings: Settings, scale: float) -> tuple[Settings, str, float | N
     bench = Settings(lakehouse_root=settings.root / f"bench-api-{scale}", snapshots_kept=1)
     marker = bench.root / "data.json"
     if _has_contract(settings.warehouse_path):
-        data = f"warehouse {settings.warehouse_path}"
+        stat = settings.warehouse_path.stat()
+        data = f"warehouse {settings.warehouse_path} ({stat.st_size} bytes, modified {stat.st_mtime_ns})"
+        if marker.exists() and json.loads(marker.read_text()).get("data") == data and read_current(bench.snapshots_dir):
+            return bench, data, json.loads(marker.read_text()).get("publish_seconds")  # published from this warehouse
         bench.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
         bench.warehouse_path.unlink(missing_ok=True)
         bench.warehouse_path.symlink_to(settings.warehouse_path)
