@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 DBT_DIR = REPO / "dbt_project"
 STEPS = {"extract_core_tables": "extract_core", "load_partner_feeds": "load_feeds",
          "warehouse_models": "dbt_build", "snapshot__current": "publish"}
+CORE_STEPS = tuple(STEPS.values())  # the stages; the audit, quality and analytics assets come on top
 SLOWEST = 8  # dbt models listed per run
 
 TARGETS: dict[str, float | int] = {
@@ -236,6 +237,9 @@ def run(settings: Settings, scale: float) -> str:
     daily_steps = _dagster_run(bench, "daily")
 
     dagster_dbt_publish = full_steps.get("full_dbt_build_seconds", 0.0) + full_steps.get("full_publish_seconds", 0.0)
+    # the stages (extract, bronze, dbt build, publish) without the audit, quality and analytics assets
+    core = {run: sum(steps.get(f"{run}_{s}_seconds", 0.0) for s in CORE_STEPS)
+            for run, steps in (("full", full_steps), ("daily", daily_steps))}
     full_stage_sum = sum(v for k, v in full_steps.items() if k != "full_dbt_elapsed_seconds")
     metrics: dict[str, float | int | str] = {
         "lakehouse": str(root),
@@ -244,6 +248,7 @@ def run(settings: Settings, scale: float) -> str:
         "full_run_seconds": round(full.seconds, 2),
         **full_steps,
         "full_startup_and_summary_seconds": round(full.seconds - full_stage_sum, 2),
+        "full_core_stages_seconds": round(core["full"], 2),
         "full_peak_rss_mib": round(full_peak),
         "full_tree_peak_rss_mib": round(full_tree),
         "plain_dbt_build_seconds": round(plain.seconds, 2),
@@ -255,6 +260,7 @@ def run(settings: Settings, scale: float) -> str:
         "advance_seconds": round(advance.seconds, 2),
         "daily_incremental_seconds": round(daily.seconds, 2),
         **daily_steps,
+        "daily_core_stages_seconds": round(core["daily"], 2),
         "daily_bronze_rows": _daily_rows(bench, since),
         "daily_peak_rss_mib": round(daily.peak_rss_mib),
         "peak_rss_mib": round(max(peaks)),
@@ -266,6 +272,7 @@ def run(settings: Settings, scale: float) -> str:
     path = write_result("pipeline", scale, metrics)
     verdict = {
         "full build ≤ 5 min": full.seconds <= TARGETS["target_full_build_seconds"],
+        "  (extract + bronze + dbt + publish ≤ 5 min)": core["full"] <= TARGETS["target_full_build_seconds"],
         "daily incremental ≤ 30 s": daily.seconds <= TARGETS["target_daily_incremental_seconds"],
         "peak memory ≤ 6 GiB": max(tree_peaks) <= TARGETS["target_peak_rss_mib"],
         "Dagster / plain dbt ≤ 1.3": dagster_dbt_publish / plain.seconds <= TARGETS["target_dagster_to_plain_dbt_ratio"],
