@@ -124,7 +124,7 @@ def test_planted_by_fixture(rule_id: str, source: Path) -> None:
     try:
         before = _hits(con, rule, asof)
         keys = [r[0] for r in con.execute(
-            f"SELECT {_key_expr(rule)} AS k FROM {rule.subject.table} WHERE {plant.get('where', 'true')} "
+            f"SELECT DISTINCT {_key_expr(rule)} AS k FROM {rule.subject.table} WHERE {plant.get('where', 'true')} "
             "AND k IS NOT NULL ORDER BY k LIMIT 200"
         ).fetchall() if r[0] not in before]
         assert len(keys) >= 2, f"{rule_id}: no two clean candidate records in {rule.subject.table}"
