@@ -382,6 +382,24 @@ def _id_numbers(
     return pl.Series(np.char.add(body, identity.id_check_digit(body)))
 
 
+def _fresh_id_numbers(
+    ctx: _Ctx, keys: pl.Series, purpose: str, birth: pl.Series, male: pl.Series, area: pl.Series,
+    taken: pl.Series,
+) -> pl.Series:
+    """``_id_numbers`` that belong to nobody in ``taken`` and to no other key: the colliding draws (only those)
+    are drawn again with a further salt until none collides."""
+    ids = _id_numbers(ctx, keys, purpose, birth, male, area)
+    taken = taken.drop_nulls().str.to_uppercase().implode()
+    for attempt in range(1, 100):
+        clash = ids.is_in(taken) | ~ids.is_first_distinct()
+        if not clash.any():
+            return ids
+        at = clash.arg_true()
+        ids = ids.scatter(at, _id_numbers(ctx, keys.gather(at), f"{purpose}|{attempt}", birth.gather(at),
+                                          male.gather(at), area.gather(at)))
+    raise RuntimeError(f"no free ID number for {purpose}")  # pragma: no cover - 500 numbers per sex and day
+
+
 def _addresses(ctx: _Ctx, keys: pl.Series, purpose: str, area: pl.Series | None = None) -> pl.Series:
     districts = np.array(list(identity.DISTRICTS))
     codes = (
@@ -942,8 +960,9 @@ def _mz(ctx: _Ctx, core: _Core) -> pl.DataFrame:
     used = pl.concat([used.explode(), cp["id_no"], cp["b_id"]]).implode()
     # 3. the others married (or were) non-depositors
     syn = cohort.filter(pl.col("marital").is_in(["YH", "LY", "SO"]) & ~pl.col("id_no").is_in(used))
+    known = pl.concat([core.persons["id_no"], core.loans["spouse_id"]])
     sp = _with_synthetic_spouse(
-        ctx, syn.select("id_no", "name", "male", "birth", "area", "marital", "_file_date")
+        ctx, syn.select("id_no", "name", "male", "birth", "area", "marital", "_file_date"), known
     )
     couples = pl.concat([c.select(lp.columns) for c in (lp, cp, sp)])
     hb, wb = (
@@ -996,7 +1015,8 @@ def _mz(ctx: _Ctx, core: _Core) -> pl.DataFrame:
     wk = wh.filter(pl.col("id_no").is_in(picked))
     wkk = wk["id_no"]
     wed = _with_synthetic_spouse(
-        ctx, wk.select("id_no", "name", "male", "birth", "area", "marital", "_file_date")
+        ctx, wk.select("id_no", "name", "male", "birth", "area", "marital", "_file_date"),
+        pl.concat([known, sp["b_id"]]),
     )
     wed = wed.with_columns(
         married=pl.min_horizontal(
@@ -1015,16 +1035,19 @@ def _mz(ctx: _Ctx, core: _Core) -> pl.DataFrame:
     return _registration_numbers(ctx, ev)
 
 
-def _with_synthetic_spouse(ctx: _Ctx, persons: pl.DataFrame) -> pl.DataFrame:
+def _with_synthetic_spouse(ctx: _Ctx, persons: pl.DataFrame, taken: pl.Series) -> pl.DataFrame:
     """A keyed non-depositor spouse for each person: opposite sex, up to five years apart (the
-    husband older), same district."""
+    husband older), same district; the spouse's ID number is nobody's in ``taken`` (core persons, other
+    spouses), else the marriage register would show that person's marriages too (JC-18 false hits)."""
     k = persons["id_no"]
     gap = pl.Series(np.floor(ctx.u(k, "spouse|age") * 5 * 365).astype(np.int64))
     out = persons.with_columns(
         b_birth=pl.when(pl.col("male")).then(pl.col("birth") + _days(gap)).otherwise(pl.col("birth") - _days(gap)),
         b_name=_names(ctx, k, "spouse"), cap=pl.lit(ctx.end), kind=pl.lit("syn"),
     )  # fmt: skip
-    return out.with_columns(b_id=_id_numbers(ctx, k, "spouse|id", out["b_birth"], ~out["male"], out["area"]))
+    return out.with_columns(
+        b_id=_fresh_id_numbers(ctx, k, "spouse|id", out["b_birth"], ~out["male"], out["area"], taken)
+    )
 
 
 def _events(c: pl.DataFrame) -> pl.DataFrame:
