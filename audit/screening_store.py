@@ -153,6 +153,9 @@ def publish_screening_store(con: duckdb.DuckDBPyConnection, settings: Settings, 
                                  [(t, c, d, i, int(c in keep[t])) for i, (c, d) in enumerate(every[t])])
             lite.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (tbl TEXT PRIMARY KEY, rows INTEGER, stamp TEXT, "
                          "signature TEXT)")
+            for gone in sorted(set(previous) - set(tables)):  # no screening rule reads it any more
+                lite.execute(f"DROP TABLE IF EXISTS {lite_name(gone)}")
+                lite.execute(f"DELETE FROM {STATE_TABLE} WHERE tbl = ?", [gone])
             lite.commit()
         finally:
             lite.close()
@@ -165,10 +168,10 @@ def publish_screening_store(con: duckdb.DuckDBPyConnection, settings: Settings, 
             if before == state:
                 update.kept.append(t)
                 continue
-            if (before is not None and before.signature == state.signature and stamp_type and before.stamp
-                    and t in SCOPES and _refresh(con, tmp, t, columns[t], before, stamp_type, rows, update)):
-                pass
-            else:
+            refreshed = (before is not None and before.signature == state.signature and stamp_type is not None
+                         and before.stamp is not None and t in SCOPES
+                         and _refresh(con, tmp, t, columns[t], before, stamp_type, rows, update))
+            if not refreshed:
                 _rebuild(con, tmp, t, columns[t])
                 update.rebuilt.append(t)
             lite = sqlite3.connect(tmp)
