@@ -93,12 +93,13 @@ def source(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _copy_inputs(src: Path, rule: Rule, asof: dt.date) -> duckdb.DuckDBPyConnection:
-    """An in-memory warehouse holding only the tables the rule reads (views copied as tables)."""
+    """An in-memory warehouse holding only the tables the rule reads and its subject table (views copied as
+    tables)."""
     con = duckdb.connect()
     con.execute("ATTACH ':memory:' AS fixture")
     con.execute(f"ATTACH '{src}' AS warehouse (READ_ONLY)")  # the staging views resolve names in "warehouse"
     con.execute("USE warehouse")
-    for table in sorted(set(input_tables(rule, asof)) | {"intermediate.int_policy_parameters"}):
+    for table in sorted(set(input_tables(rule, asof)) | {rule.subject.table, "intermediate.int_policy_parameters"}):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS fixture.{table.split('.')[0]}")
         con.execute(f"CREATE TABLE fixture.{table} AS SELECT * FROM {table}")
     con.execute("USE fixture")
