@@ -5,8 +5,9 @@ record it must not hit).
   the nearest record of the same subject table (next key) that nothing planted — a false hit on a clean neighbour
   fails the test as well as a missed plant.
 - Rules without plants (``rule_fixtures.yaml``, ``plants``): a copy of the tables the rules read gets one
-  record made violating by a minimal UPDATE (rolled back after the test); that record must then be hit and its untouched neighbour (the next
-  key, not hit before either; the previous key for the rules in ``neighbour_before``) must not.
+  record made violating by a minimal UPDATE (rolled back after the test); that record must then be hit and its
+  untouched neighbour (the next key, not hit before either; the previous key for the rules in
+  ``neighbour_before``) must not.
 """
 
 from __future__ import annotations
@@ -122,12 +123,13 @@ def _hits(con: duckdb.DuckDBPyConnection, rule: Rule, asof: dt.date) -> set[str]
 def test_planted_by_fixture(rule_id: str, source: tuple[duckdb.DuckDBPyConnection, dt.date]) -> None:
     rule, plant = CATALOG.by_id[rule_id], PLANTS[rule_id]
     con, asof = source
+    order = "DESC" if rule_id in (FIXTURES.get("neighbour_before") or []) else "ASC"
     con.execute("BEGIN TRANSACTION")
     try:
         before = _hits(con, rule, asof)
         keys = [r[0] for r in con.execute(
             f"SELECT DISTINCT {_key_expr(rule)} AS k FROM {rule.subject.table} WHERE {plant.get('where', 'true')} "
-            f"AND k IS NOT NULL ORDER BY k {'DESC' if rule_id in (FIXTURES.get('neighbour_before') or []) else ''} LIMIT 200"
+            f"AND k IS NOT NULL ORDER BY k {order} LIMIT 200"
         ).fetchall() if r[0] not in before]
         assert len(keys) >= 2, f"{rule_id}: no two clean candidate records in {rule.subject.table}"
         positive, negative = keys[0], keys[1]
