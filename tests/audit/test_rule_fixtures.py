@@ -4,14 +4,16 @@ record it must not hit).
 - Rules measured against planted ground truth (scale 0.01): the positive is the first planted record, the negative
   the nearest record of the same subject table (next key) that nothing planted — a false hit on a clean neighbour
   fails the test as well as a missed plant.
-- Rules without plants (``rule_fixtures.yaml``, ``plants``): a copy of only the tables the rule reads gets one
-  record made violating by a minimal UPDATE; that record must then be hit and its untouched neighbour (the next
-  key, not hit before either) must not.
+- Rules without plants (``rule_fixtures.yaml``, ``plants``): a copy of the tables the rules read gets one
+  record made violating by a minimal UPDATE (rolled back after the test); that record must then be hit and its
+  untouched neighbour (the next key, not hit before either; the previous key for the rules in
+  ``neighbour_before``) must not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,23 +90,28 @@ def test_planted_positive_and_clean_neighbour(rule_id: str, audit_run: tuple[Set
 
 
 @pytest.fixture(scope="module")
-def source(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return audit_settings(built, tmp_path_factory.mktemp("fixtures")).warehouse_path
-
-
-def _copy_inputs(src: Path, rule: Rule, asof: dt.date) -> duckdb.DuckDBPyConnection:
-    """An in-memory warehouse holding only the tables the rule reads (views copied as tables)."""
+def source(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, dt.date]]:
+    """One in-memory copy of the tables the fixtures' rules read and their subject tables (views copied as
+    tables), and the business date; each fixture mutates it in a transaction that it rolls back."""
+    path = audit_settings(built, tmp_path_factory.mktemp("fixtures")).warehouse_path
     con = duckdb.connect()
-    con.execute("ATTACH ':memory:' AS fixture")
-    con.execute(f"ATTACH '{src}' AS warehouse (READ_ONLY)")  # the staging views resolve names in "warehouse"
-    con.execute("USE warehouse")
-    for table in sorted(set(input_tables(rule, asof)) | {"intermediate.int_policy_parameters"}):
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS fixture.{table.split('.')[0]}")
-        con.execute(f"CREATE TABLE fixture.{table} AS SELECT * FROM {table}")
-    con.execute("USE fixture")
-    con.execute("DETACH warehouse")
-    load_params(con, CATALOG)
-    return con
+    try:
+        con.execute("ATTACH ':memory:' AS fixture")
+        con.execute(f"ATTACH '{path}' AS warehouse (READ_ONLY)")  # the staging views resolve names in "warehouse"
+        con.execute("USE warehouse")
+        asof = business_date(con)
+        tables = {"intermediate.int_policy_parameters"}
+        for rule in (CATALOG.by_id[rule_id] for rule_id in PLANTS):
+            tables |= set(input_tables(rule, asof)) | {rule.subject.table}
+        for table in sorted(tables):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS fixture.{table.split('.')[0]}")
+            con.execute(f"CREATE TABLE fixture.{table} AS SELECT * FROM {table}")
+        con.execute("USE fixture")
+        con.execute("DETACH warehouse")
+        load_params(con, CATALOG)
+        yield con, asof
+    finally:
+        con.close()
 
 
 def _hits(con: duckdb.DuckDBPyConnection, rule: Rule, asof: dt.date) -> set[str]:
@@ -113,25 +120,22 @@ def _hits(con: duckdb.DuckDBPyConnection, rule: Rule, asof: dt.date) -> set[str]
 
 
 @pytest.mark.parametrize("rule_id", sorted(PLANTS))
-def test_planted_by_fixture(rule_id: str, source: Path) -> None:
+def test_planted_by_fixture(rule_id: str, source: tuple[duckdb.DuckDBPyConnection, dt.date]) -> None:
     rule, plant = CATALOG.by_id[rule_id], PLANTS[rule_id]
-    src = duckdb.connect(str(source), read_only=True)
-    try:
-        asof = business_date(src)
-    finally:
-        src.close()
-    con = _copy_inputs(source, rule, asof)
+    con, asof = source
+    order = "DESC" if rule_id in (FIXTURES.get("neighbour_before") or []) else "ASC"
+    con.execute("BEGIN TRANSACTION")
     try:
         before = _hits(con, rule, asof)
         keys = [r[0] for r in con.execute(
             f"SELECT DISTINCT {_key_expr(rule)} AS k FROM {rule.subject.table} WHERE {plant.get('where', 'true')} "
-            "AND k IS NOT NULL ORDER BY k LIMIT 200"
+            f"AND k IS NOT NULL ORDER BY k {order} LIMIT 200"
         ).fetchall() if r[0] not in before]
         assert len(keys) >= 2, f"{rule_id}: no two clean candidate records in {rule.subject.table}"
         positive, negative = keys[0], keys[1]
         con.execute(plant["update"].replace("$key", f"'{positive}'"))
         after = _hits(con, rule, asof)
     finally:
-        con.close()
+        con.execute("ROLLBACK")
     assert positive in after, f"{rule_id} misses the record made violating: {positive}"
     assert negative not in after, f"{rule_id} hits the untouched neighbour {negative}"
