@@ -99,6 +99,14 @@ def _field_operator(p: Policies, role: str, dataset: str, field: str) -> tuple[O
     return p.levels[role]["sensitive"], "FREE_TEXT", True  # unknown field: fail closed
 
 
+@lru_cache(maxsize=8192)
+def _field_plan(role: str, dataset: str, field: str) -> tuple[Operator, str, bool]:
+    """:func:`_field_operator` per (role, dataset, field), looked up once: a page of 20 transactions asks it 260
+    times per request (≈ 0.5 ms, half of the lookup's cost). Routers register their fields at import, before any
+    request."""
+    return _field_operator(policies(), role, dataset, field)
+
+
 class _Masker:
     def __init__(self, role: str) -> None:
         self.role = role
@@ -169,7 +177,7 @@ class _Masker:
             elif dataset is None:
                 out[field] = value
             else:
-                op, entity, is_data = _field_operator(self.p, self.role, dataset, field)
+                op, entity, is_data = _field_plan(self.role, dataset, field)
                 if op.unmasked:
                     if is_data:
                         self.unmasked.add(field)
