@@ -34,6 +34,7 @@ from audit.catalog import load_catalog, render
 from audit.engine import load_params, open_warehouse, run_audit
 from audit.screening import Screener, screening_store_path
 from audit.store import audit_db_path, batch_connection
+from audit.truth import open_risk_events, planted_violations
 from bench.machine import write_result
 from gjj.settings import Settings, get_settings
 
@@ -57,12 +58,7 @@ def _dbt(settings: Settings, *args: str) -> None:
 
 
 def recall_precision(settings: Settings) -> dict[str, float]:
-    truth = pl.read_csv(str(settings.ground_truth_dir / "*.csv"), infer_schema_length=0).filter(pl.col("kind") == "audit")
-    con = duckdb.connect(str(audit_db_path(settings)), read_only=True)
-    try:
-        events = con.execute("SELECT rule_id, record_key FROM risk_event WHERE cleared_at IS NULL").pl()
-    finally:
-        con.close()
+    truth, events = planted_violations(settings), open_risk_events(settings)
     catalog = load_catalog()
     out: dict[str, float] = {}
     for (rid,), planted in truth.group_by("rule_id"):

@@ -12,6 +12,7 @@ import yaml
 from audit.catalog import RULES_DIR, load_catalog
 from audit.engine import RunResult, run_audit
 from audit.store import audit_db_path
+from audit.truth import planted_violations
 from gjj.settings import Settings
 from tests.audit.helpers import audit_settings
 
@@ -32,7 +33,7 @@ def test_full_run_evaluates_every_rule(audit_run: tuple[Settings, RunResult]) ->
 
 def test_recall_is_complete_for_every_planted_rule(audit_run: tuple[Settings, RunResult]) -> None:
     settings, _ = audit_run
-    truth = pl.read_csv(str(settings.ground_truth_dir / "*.csv"), infer_schema_length=0).filter(pl.col("kind") == "audit")
+    truth = planted_violations(settings)
     catalog = load_catalog()
     events = _events(settings).filter(pl.col("cleared_at").is_null())
     missing: dict[str, list[str]] = {}

@@ -24,7 +24,7 @@ import yaml
 
 from audit.catalog import Rule, input_tables, load_catalog
 from audit.engine import RunResult, business_date, evaluate_rule, load_params
-from audit.store import audit_db_path
+from audit.truth import open_risk_events, planted_violations
 from gjj.settings import Settings
 from tests.audit.helpers import audit_settings
 
@@ -40,13 +40,7 @@ def _key_expr(rule: Rule) -> str:
 @pytest.fixture(scope="module")
 def ground_truth(audit_run: tuple[Settings, RunResult]) -> tuple[pl.DataFrame, pl.DataFrame]:
     settings, _ = audit_run
-    truth = pl.read_csv(str(settings.ground_truth_dir / "*.csv"), infer_schema_length=0).filter(pl.col("kind") == "audit")
-    con = duckdb.connect(str(audit_db_path(settings)), read_only=True)
-    try:
-        events = con.execute("SELECT rule_id, record_key FROM risk_event WHERE cleared_at IS NULL").pl()
-    finally:
-        con.close()
-    return truth, events
+    return planted_violations(settings), open_risk_events(settings)
 
 
 def _planted(truth: pl.DataFrame, rule: Rule) -> list[str]:
