@@ -19,7 +19,7 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from masking import vocab
-from masking.nlp import _NAME_START, LANGUAGE, JiebaNlpEngine
+from masking.nlp import LANGUAGE, NAME_START, JiebaNlpEngine
 from masking.recognizers import LABELS, chinese_recognizers
 
 # A match is reported from this score on; context words lift weak matches (a lone surname + given name,
@@ -98,7 +98,7 @@ def candidate_labels(text: str, labels: tuple[str, ...] = LABELS) -> list[str]:
         elif label == "EMAIL":
             ok = "@" in text
         elif label == "PERSON":
-            ok = not _NAME_START.isdisjoint(text)
+            ok = not NAME_START.isdisjoint(text)
         elif label == "ADDRESS":
             ok = not _ADDRESS_ENDS.isdisjoint(text)
         else:

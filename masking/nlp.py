@@ -31,7 +31,7 @@ _STOPWORDS = frozenset(["的", "了", "在", "是", "和", "与", "及", "或", 
 # characters its dictionary does not know. The HMM is there for the names it finds (tag nr); a run holding no
 # surname character cannot start a name, so it is cut into single characters with their dictionary tags instead
 # — what jieba does with HMM=False — which skips two thirds of the Viterbi calls on the corpus (ADR 0020).
-_NAME_START = frozenset(vocab.SURNAMES) | {s[0] for s in vocab.COMPOUND_SURNAMES}
+NAME_START = frozenset(vocab.SURNAMES) | {s[0] for s in vocab.COMPOUND_SURNAMES}
 
 
 # jieba's POS Viterbi (jieba/posseg/viterbi.py) scores every (previous state, state) pair of two neighbouring
@@ -122,7 +122,7 @@ class _SurnameGatedPOSTokenizer(jieba.posseg.POSTokenizer):  # type: ignore[misc
         return tuple(out)
 
     def _POSTokenizer__cut(self, sentence: str) -> Iterator[jieba.posseg.pair]:
-        if _NAME_START.isdisjoint(sentence):
+        if NAME_START.isdisjoint(sentence):
             for ch in sentence:
                 yield jieba.posseg.pair(ch, self.word_tag_tab.get(ch, "x"))
             return

@@ -12,8 +12,9 @@ from ingestion.feed_contracts import load_contracts
 
 def _release_memory() -> None:
     """Hand freed memory back to the system between steps: a run executes in one process (``gjj pipeline run``),
-    and what one step's polars/Arrow frames left in the allocators' caches would otherwise still count while the
-    next step (the dbt subprocess, DuckDB) takes its own share of the 6 GiB budget."""
+    and what one step left in Python's, Arrow's and glibc's allocator caches would otherwise still count while the
+    next step (the dbt subprocess, DuckDB) takes its own share of the 6 GiB budget. polars' own allocator returns
+    its pages by itself (configured in ``gjj/__init__.py``)."""
     import pyarrow as pa
 
     gc.collect()
